@@ -1,0 +1,86 @@
+// Command specverify checks api/openapi.yaml: it validates the document with kin-openapi (examples included)
+// and compares its operations with Ampersand's published document. It is run by `make verify`.
+//
+//	go run ./internal/cmd/specverify [-spec api/openapi.yaml] [-upstream path] [-v]
+//
+// The upstream document defaults to ../shared/reference/ampersand-api.bundled.json, or $UPSTREAM_SPEC. When
+// it is absent the drift check is skipped and says so; the exit status is then 0 only if the document is
+// valid, and -require-upstream turns the skip into a failure.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/ampersand-sdk/ampersand-go/internal/drift"
+	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+)
+
+const defaultUpstream = "../shared/reference/ampersand-api.bundled.json"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status (0 ok, 1 check failed, 2 usage).
+func run(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("specverify", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	specPath := fl.String("spec", "api/openapi.yaml", "our OpenAPI document")
+	upstreamDefault := defaultUpstream
+	if v := os.Getenv("UPSTREAM_SPEC"); v != "" {
+		upstreamDefault = v
+	}
+	upstreamPath := fl.String("upstream", upstreamDefault, "Ampersand's published OpenAPI document (or $UPSTREAM_SPEC)")
+	requireUpstream := fl.Bool("require-upstream", false, "fail instead of skipping the drift check when the upstream document is absent")
+	verbose := fl.Bool("v", false, "also list the deliberate differences")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+
+	ours, data, err := spec.LoadFile(*specPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "specverify: %v\n", err)
+		return 1
+	}
+	if problems := spec.Validate(context.Background(), ours, data); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "%s:%s\n", *specPath, p)
+		}
+		fmt.Fprintf(stderr, "specverify: %s: %d problem(s)\n", *specPath, len(problems))
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok   %s is a valid OpenAPI %s document (examples validated)\n", *specPath, ours.OpenAPI)
+
+	upstream, _, err := spec.LoadFile(*upstreamPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stdout, "SKIP drift check: upstream document %s not found (set -upstream or UPSTREAM_SPEC)\n", *upstreamPath)
+		if *requireUpstream {
+			return 1
+		}
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "specverify: upstream: %v\n", err)
+		return 1
+	}
+	report := drift.Check(ours, upstream)
+	for _, line := range report.Lines() {
+		if line[:7] == "allowed" && !*verbose {
+			continue
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	if !report.OK() {
+		fmt.Fprintf(stderr, "specverify: %s drifts from %s: %d unexpected difference(s), %d stale and %d invalid allowance(s); fix the document or list the difference in %s with why\n",
+			*specPath, *upstreamPath, len(report.Unexpected), len(report.Stale), len(report.Invalid), drift.AllowlistExtension)
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok   no drift from %s (%d deliberate difference(s), listed in %s)\n", *upstreamPath, len(report.Allowed), drift.AllowlistExtension)
+	return 0
+}
