@@ -1,0 +1,55 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+func TestOriginRules(t *testing.T) {
+	same := map[[2]string]bool{
+		{"https://api.example.com/v1", "https://API.example.com:443/other"}: true,
+		{"https://api.example.com/v1", "http://api.example.com/v1"}:         false, // https → http
+		{"https://api.example.com/v1", "https://api.example.com:8443/v1"}:   false,
+		{"https://api.example.com/v1", "https://evil.example.com/v1"}:       false,
+		{"http://127.0.0.1:80/v1", "http://127.0.0.1/v1"}:                   true,
+	}
+	for pair, want := range same {
+		a, _ := url.Parse(pair[0])
+		b, _ := url.Parse(pair[1])
+		if got := origin(a) == origin(b); got != want {
+			t.Errorf("%s vs %s: same origin = %v", pair[0], pair[1], got)
+		}
+		// The redirect policy applies the same rule.
+		s, err := parseServerURL(pair[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequestWithContext(withOrigin(context.Background(), s), "GET", pair[1], nil)
+		req.Header.Set("X-Api-Key", "k")
+		if err := checkRedirect(nil)(req, nil); err != nil {
+			t.Fatal(err)
+		}
+		if kept := req.Header.Get("X-Api-Key") != ""; kept != want {
+			t.Errorf("redirect %s → %s: key kept = %v", pair[0], pair[1], kept)
+		}
+	}
+	req, _ := http.NewRequest("GET", "https://x", nil)
+	if err := checkRedirect(nil)(req, make([]*http.Request, 10)); err == nil {
+		t.Error("11th hop allowed")
+	}
+}
+
+func TestDefaultHTTPClientIsBounded(t *testing.T) {
+	tr := newDefaultHTTPClient().Transport.(*http.Transport)
+	if tr.TLSHandshakeTimeout == 0 || tr.ResponseHeaderTimeout == 0 || tr.IdleConnTimeout == 0 || tr.DialContext == nil {
+		t.Errorf("unbounded default transport: %+v", tr)
+	}
+	if tr.MaxIdleConnsPerHost < 64 {
+		t.Errorf("MaxIdleConnsPerHost = %d: 64 goroutines sharing a Client would churn connections", tr.MaxIdleConnsPerHost)
+	}
+	if a, b := newDefaultHTTPClient(), newDefaultHTTPClient(); a.Transport == b.Transport {
+		t.Error("clients share a transport: no globals")
+	}
+}

@@ -1,0 +1,65 @@
+// Package client is the Go SDK for the connections endpoints of the Ampersand public API: list, generate
+// (import), get, update and delete the credentials your customers have stored for SaaS providers.
+//
+//	c, err := client.New(client.WithAPIKey(os.Getenv("AMPERSAND_API_KEY")))
+//	if err != nil { … }
+//	conns, err := c.Connections.List(ctx, client.ListConnectionsRequest{
+//		ProjectIDOrName: "my-project",
+//		Provider:        "salesforce",
+//	})
+//
+// # Authentication
+//
+// Every request carries the API key in the X-Api-Key header: from WithAPIKey, else from the
+// AMPERSAND_API_KEY environment variable; New fails without one. The key is sent only to the configured
+// server's origin (scheme, host and port) — never to a redirect target on another origin, also when you
+// pass your own *http.Client — and never over plain http to a host that is not loopback unless you opt in
+// with WithInsecureHTTP. Logs print it as [REDACTED] and error strings never contain it.
+//
+// # Operations
+//
+// Client.Connections has one method per operation, each taking a context, a request struct and options:
+// List, Generate, Get, Update and Delete. Each also exists as a standalone function taking the client
+// (ConnectionsList, ConnectionsGenerate, …), like the TypeScript SDK's connectionsList(sdk, req); the method
+// calls the function, so they behave identically. Request models are the generated types of package gen
+// (Connection, GenerateConnectionParams, UpdateConnectionParams are aliases of them).
+//
+// # Errors
+//
+// Branch with errors.As and errors.Is, never on error strings:
+//
+//   - *APIError: any non-2xx reply, with StatusCode, the parsed Problem (title, detail, remedy, issues,
+//     requestId, retryable, retryAfter …) when the body is a problem document, the raw Body (up to 64 KiB),
+//     the Header and the number of Attempts. errors.Is(err, ErrNotFound) (404), ErrUnauthorized (401),
+//     ErrForbidden (403) and ErrRateLimited (429) work on it.
+//   - *ValidationError: bad input found before any I/O (an empty, "." or ".." ID, a generate without
+//     provider, groupRef or consumerRef, an update with an empty mask, an invalid option). Nothing was sent.
+//   - *DecodeError: a 2xx body that does not decode into the schema. The request may have taken effect.
+//   - *ConnectionError: no reply (refused or reset connection, DNS or TLS failure) or an attempt that hit
+//     WithTimeout; it unwraps to the cause.
+//   - A cancelled or expired context: errors.Is(err, context.Canceled) or context.DeadlineExceeded holds,
+//     and when an earlier attempt had failed, errors.As still finds its *APIError.
+//
+// # Retries
+//
+// Failed attempts are retried with exponential backoff and jitter (DefaultRetryConfig: 500 ms ×1.5 up to 60
+// s per wait, 5 minutes in all) on 5XX except 501 and 505, 429, 408, connection errors and per-attempt
+// timeouts. A server's Retry-After header or problem retryAfter replaces the backoff, capped at
+// MaxInterval; a problem's retryable: false stops at once and retryable: true retries any status. A wait
+// that would pass the context's deadline is not started: the last error is returned at once. Generate is
+// not idempotent, so it is retried only when the server cannot have created the connection (429, 503,
+// retryable: true, or a connection that failed before sending); WithRetryNonIdempotent lifts that for one
+// call. Change the policy with WithRetryConfig, or turn it off with WithoutRetries.
+//
+// # Options
+//
+// One Option type serves New (the client's defaults) and every call (overrides for that call only):
+// WithAPIKey, WithServerURL, WithHTTPClient, WithRetryConfig, WithoutRetries, WithRetryNonIdempotent,
+// WithTimeout (per attempt; the context bounds the whole call), WithHeader, WithLogger, WithRequestEditor,
+// WithResponseInto, WithMaxResponseBytes and WithInsecureHTTP.
+//
+// # Testing
+//
+// Package github.com/ampersand-sdk/ampersand-go/pkg/amptest is an in-memory fake of the API, validated
+// against the OpenAPI document, with programmable faults: point a client at it with WithServerURL.
+package client

@@ -1,0 +1,299 @@
+package client_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
+)
+
+// okHandler answers like the API: a connection, a list of one, or 204 for DELETE.
+func okHandler(w http.ResponseWriter, r *http.Request, _ int) {
+	switch {
+	case r.Method == http.MethodDelete:
+		w.WriteHeader(http.StatusNoContent)
+	case r.Method == http.MethodPost:
+		reply(w, http.StatusCreated, "application/json", connJSON)
+	case strings.HasSuffix(r.URL.Path, "/connections"):
+		reply(w, http.StatusOK, "application/json", "["+connJSON+"]")
+	default:
+		reply(w, http.StatusOK, "application/json", connJSON)
+	}
+}
+
+// Each operation sends exactly the method, path, query, headers and body the spec describes, and decodes
+// the reply. The method and the standalone function send the same request and return the same result.
+func TestOperations(t *testing.T) {
+	api := newFakeAPI(t, okHandler)
+	c := api.newClient(t)
+	params := client.GenerateConnectionParams{Provider: "hubspot", GroupRef: "group-123", ConsumerRef: "consumer-123", APIKey: "pat-1"}
+	update := client.UpdateConnectionParams{
+		UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldProviderWorkspaceRef},
+		Connection: client.ConnectionRequest{ProviderWorkspaceRef: "acme"},
+	}
+	type result struct {
+		v   any
+		err error
+	}
+	cases := []struct {
+		name             string
+		method, sa       func() result
+		wantMethod, want string
+		wantBody         string
+	}{
+		{
+			name: "List",
+			method: func() result {
+				v, err := c.Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "my-project", Provider: "salesforce", GroupRef: "g 1"})
+				return result{v, err}
+			},
+			sa: func() result {
+				v, err := client.ConnectionsList(bg, c, client.ListConnectionsRequest{ProjectIDOrName: "my-project", Provider: "salesforce", GroupRef: "g 1"})
+				return result{v, err}
+			},
+			wantMethod: "GET", want: "/v1/projects/my-project/connections?provider=salesforce&groupRef=g+1",
+		},
+		{
+			name: "Generate",
+			method: func() result {
+				v, err := c.Connections.Generate(bg, client.GenerateConnectionRequest{ProjectIDOrName: "my-project", Params: params})
+				return result{v, err}
+			},
+			sa: func() result {
+				v, err := client.ConnectionsGenerate(bg, c, client.GenerateConnectionRequest{ProjectIDOrName: "my-project", Params: params})
+				return result{v, err}
+			},
+			wantMethod: "POST", want: "/v1/projects/my-project/connections:generate",
+			wantBody: `{"apiKey":"pat-1","consumerRef":"consumer-123","groupRef":"group-123","provider":"hubspot"}`,
+		},
+		{
+			name: "Get",
+			method: func() result {
+				v, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", IncludeCreds: true, Refresh: client.RefreshIfExpired})
+				return result{v, err}
+			},
+			sa: func() result {
+				v, err := client.ConnectionsGet(bg, c, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", IncludeCreds: true, Refresh: client.RefreshIfExpired})
+				return result{v, err}
+			},
+			wantMethod: "GET", want: "/v1/projects/my-project/connections/conn-1?includeCreds=true&refresh=ifExpired",
+		},
+		{
+			name: "Update",
+			method: func() result {
+				v, err := c.Connections.Update(bg, client.UpdateConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", Params: update})
+				return result{v, err}
+			},
+			sa: func() result {
+				v, err := client.ConnectionsUpdate(bg, c, client.UpdateConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", Params: update})
+				return result{v, err}
+			},
+			wantMethod: "PATCH", want: "/v1/projects/my-project/connections/conn-1",
+			wantBody: `{"connection":{"providerWorkspaceRef":"acme"},"updateMask":["providerWorkspaceRef"]}`,
+		},
+		{
+			name: "Delete",
+			method: func() result {
+				return result{nil, c.Connections.Delete(bg, client.DeleteConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1"})}
+			},
+			sa: func() result {
+				return result{nil, client.ConnectionsDelete(bg, c, client.DeleteConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1"})}
+			},
+			wantMethod: "DELETE", want: "/v1/projects/my-project/connections/conn-1",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(api.requests())
+			m, s := tc.method(), tc.sa()
+			if m.err != nil || s.err != nil {
+				t.Fatalf("method: %v, standalone: %v", m.err, s.err)
+			}
+			if !reflect.DeepEqual(m.v, s.v) {
+				t.Errorf("method and standalone results differ:\n%+v\n%+v", m.v, s.v)
+			}
+			reqs := api.requests()[before:]
+			if len(reqs) != 2 {
+				t.Fatalf("%d requests, want 2", len(reqs))
+			}
+			a, b := reqs[0], reqs[1]
+			a.Header.Del("Content-Length")
+			b.Header.Del("Content-Length")
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("method and standalone sent different requests:\n%+v\n%+v", a, b)
+			}
+			if a.Method != tc.wantMethod || a.RequestURI != tc.want {
+				t.Errorf("sent %s %s, want %s %s", a.Method, a.RequestURI, tc.wantMethod, tc.want)
+			}
+			if a.Header.Get("X-Api-Key") != testKey {
+				t.Errorf("X-Api-Key = %q", a.Header.Get("X-Api-Key"))
+			}
+			if ua := a.Header.Get("User-Agent"); !strings.HasPrefix(ua, "ampersand-go/"+client.Version+" (go") {
+				t.Errorf("User-Agent = %q", ua)
+			}
+			if tc.wantBody != "" {
+				if a.Header.Get("Content-Type") != "application/json" {
+					t.Errorf("Content-Type = %q", a.Header.Get("Content-Type"))
+				}
+				if got := canonicalJSON(t, a.Body); got != tc.wantBody {
+					t.Errorf("body = %s, want %s", got, tc.wantBody)
+				}
+			} else if a.Body != "" {
+				t.Errorf("unexpected body %q", a.Body)
+			}
+		})
+	}
+
+	conns, err := c.Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"})
+	if err != nil || len(conns) != 1 || conns[0].ID != "conn-1" || conns[0].AuthScheme != gen.AuthSchemeOAuth2AuthorizationCode ||
+		conns[0].Group.GroupRef != "g" || conns[0].CreateTime.Nanosecond() != 123456000 {
+		t.Errorf("decoded list: %+v, %v", conns, err)
+	}
+}
+
+func canonicalJSON(t *testing.T, s string) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// An empty list is [], never nil; empty filters send nothing.
+func TestListEmpty(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", "null") })
+	got, err := api.newClient(t).Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"})
+	if err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("got %#v, %v", got, err)
+	}
+	if uri := api.requests()[0].RequestURI; uri != "/v1/projects/p/connections" {
+		t.Errorf("sent %s", uri)
+	}
+}
+
+// Hostile IDs reach the server byte-exact as one path segment.
+func TestHostileIDsArriveExactly(t *testing.T) {
+	api := newFakeAPI(t, okHandler)
+	c := api.newClient(t)
+	for _, id := range []string{"a/b", "a?b=c", "a#b", "a b", "100%", "..a", "a..", "ünï码", "a;b,c", "a%2Fb", "\x01\x7f", strings.Repeat("x", 4096)} {
+		if _, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: id, ConnectionID: id}); err != nil {
+			t.Fatalf("%q: %v", id, err)
+		}
+		reqs := api.requests()
+		uri := reqs[len(reqs)-1].RequestURI
+		rest, ok := strings.CutPrefix(uri, "/v1/projects/")
+		if !ok {
+			t.Fatalf("%q: sent %s", id, uri)
+		}
+		segs := strings.Split(rest, "/")
+		if len(segs) != 3 || segs[1] != "connections" {
+			t.Fatalf("%q: sent %s: not one segment per ID", id, uri)
+		}
+		for _, seg := range []string{segs[0], segs[2]} {
+			got, err := unescapePath(seg)
+			if err != nil || got != id {
+				t.Errorf("%q arrived as %q (%q)", id, got, seg)
+			}
+		}
+	}
+}
+
+// Bad input is refused with a *ValidationError before any I/O.
+func TestValidationBeforeIO(t *testing.T) {
+	api := newFakeAPI(t, okHandler)
+	c := api.newClient(t)
+	ok := client.GenerateConnectionParams{Provider: "p", GroupRef: "g", ConsumerRef: "c"}
+	cases := []struct {
+		name  string
+		call  func() error
+		field string
+	}{
+		{"empty project", func() error { _, err := c.Connections.List(bg, client.ListConnectionsRequest{}); return err }, "ProjectIDOrName"},
+		{"dot project", func() error {
+			_, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: ".", ConnectionID: "x"})
+			return err
+		}, "ProjectIDOrName"},
+		{"dot-dot connection", func() error {
+			return c.Connections.Delete(bg, client.DeleteConnectionRequest{ProjectIDOrName: "p", ConnectionID: ".."})
+		}, "ConnectionID"},
+		{"empty connection", func() error {
+			_, err := c.Connections.Update(bg, client.UpdateConnectionRequest{ProjectIDOrName: "p"})
+			return err
+		}, "ConnectionID"},
+		{"generate without provider", func() error {
+			p := ok
+			p.Provider = ""
+			_, err := c.Connections.Generate(bg, client.GenerateConnectionRequest{ProjectIDOrName: "p", Params: p})
+			return err
+		}, "Params.Provider"},
+		{"generate without groupRef", func() error {
+			p := ok
+			p.GroupRef = ""
+			_, err := c.Connections.Generate(bg, client.GenerateConnectionRequest{ProjectIDOrName: "p", Params: p})
+			return err
+		}, "Params.GroupRef"},
+		{"generate without consumerRef", func() error {
+			p := ok
+			p.ConsumerRef = ""
+			_, err := c.Connections.Generate(bg, client.GenerateConnectionRequest{ProjectIDOrName: "p", Params: p})
+			return err
+		}, "Params.ConsumerRef"},
+		{"update with empty mask", func() error {
+			_, err := c.Connections.Update(bg, client.UpdateConnectionRequest{ProjectIDOrName: "p", ConnectionID: "x"})
+			return err
+		}, "Params.UpdateMask"},
+		{"update mask naming an unset value", func() error {
+			_, err := c.Connections.Update(bg, client.UpdateConnectionRequest{ProjectIDOrName: "p", ConnectionID: "x",
+				Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldAPIKey}}})
+			return err
+		}, "Params.Connection.apiKey"},
+		{"update mask with an unknown field", func() error {
+			_, err := c.Connections.Update(bg, client.UpdateConnectionRequest{ProjectIDOrName: "p", ConnectionID: "x",
+				Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{"name"}}})
+			return err
+		}, "Params.UpdateMask[0]"},
+		{"unknown refresh mode", func() error {
+			_, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "x", Refresh: "sometimes"})
+			return err
+		}, "Refresh"},
+		{"nil context", func() error {
+			//lint:ignore SA1012 testing the nil-context guard
+			_, err := c.Connections.List(nil, client.ListConnectionsRequest{ProjectIDOrName: "p"})
+			return err
+		}, "ctx"},
+		{"nil client", func() error {
+			_, err := client.ConnectionsList(bg, nil, client.ListConnectionsRequest{ProjectIDOrName: "p"})
+			return err
+		}, "Client"},
+		{"zero Client", func() error {
+			_, err := client.ConnectionsList(bg, &client.Client{}, client.ListConnectionsRequest{ProjectIDOrName: "p"})
+			return err
+		}, "Client"},
+		{"bad per-call option", func() error {
+			_, err := c.Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"}, client.WithTimeout(-1))
+			return err
+		}, "Timeout"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			var ve *client.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tc.field || ve.Reason == "" {
+				t.Fatalf("err = %#v, want *ValidationError for %s", err, tc.field)
+			}
+			if !strings.Contains(err.Error(), tc.field) {
+				t.Errorf("message %q does not name %s", err, tc.field)
+			}
+		})
+	}
+	if n := len(api.requests()); n != 0 {
+		t.Errorf("%d requests were sent for invalid input", n)
+	}
+}

@@ -1,0 +1,234 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Option configures a Client (given to New: the client's defaults) or a single call (given to a method or
+// standalone function: overrides for that call only). Every option works in both places:
+//
+//	c, _ := client.New(client.WithTimeout(10*time.Second))
+//	conn, err := c.Connections.Get(ctx, req, client.WithTimeout(time.Minute), client.WithoutRetries())
+type Option func(*config) error
+
+// config is everything an Option can set: the request configuration, in one place.
+type config struct {
+	apiKey       string
+	server       *serverURL
+	doer         HTTPDoer
+	retry        RetryConfig
+	timeout      time.Duration
+	header       http.Header
+	logger       *slog.Logger
+	editors      []func(context.Context, *http.Request) error
+	responseInto **http.Response
+	insecureHTTP bool
+	retryUnsafe  bool
+	maxBodyBytes int64
+}
+
+// HTTPDoer sends an HTTP request: *http.Client implements it, and so do most HTTP middleware clients.
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// WithAPIKey sets the API key sent in the X-Api-Key header. Without it, New reads the AMPERSAND_API_KEY
+// environment variable.
+func WithAPIKey(key string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(key) == "" {
+			return &ValidationError{Field: "APIKey", Reason: "is empty"}
+		}
+		if strings.ContainsAny(key, "\r\n") {
+			return &ValidationError{Field: "APIKey", Reason: "contains a line break"}
+		}
+		c.apiKey = key
+		return nil
+	}
+}
+
+// DefaultServerURL is the Ampersand API's base URL.
+const DefaultServerURL = "https://api.withampersand.com/v1"
+
+// WithServerURL sets the API's base URL (default DefaultServerURL), for example the URL of an amptest fake
+// server. It must be an absolute http or https URL without query or fragment. The API key is sent to this
+// origin (scheme, host and port) only, and over plain http only to a loopback host unless WithInsecureHTTP
+// is given.
+func WithServerURL(raw string) Option {
+	return func(c *config) error {
+		s, err := parseServerURL(raw)
+		if err != nil {
+			return err
+		}
+		c.server = s
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows sending the API key over plain http to a host that is not loopback (for example a
+// fake server in another container). Without it such a server URL is refused.
+func WithInsecureHTTP() Option {
+	return func(c *config) error { c.insecureHTTP = true; return nil }
+}
+
+// WithHTTPClient replaces the HTTP client entirely (the default one has bounded dial, TLS and response
+// header timeouts and a connection pool sized for concurrent use). An *http.Client is copied, never
+// modified: the copy gets a redirect policy that drops the API key on any hop to another origin, then runs
+// the client's own CheckRedirect. Any other HTTPDoer is used as is and is responsible for its redirects.
+func WithHTTPClient(doer HTTPDoer) Option {
+	return func(c *config) error {
+		if doer == nil {
+			return &ValidationError{Field: "HTTPClient", Reason: "is nil"}
+		}
+		if hc, ok := doer.(*http.Client); ok {
+			doer = guardRedirects(hc)
+		}
+		c.doer = doer
+		return nil
+	}
+}
+
+// WithRetryConfig sets the retry policy (see RetryConfig and DefaultRetryConfig).
+func WithRetryConfig(rc RetryConfig) Option {
+	return func(c *config) error {
+		if err := rc.validate(); err != nil {
+			return err
+		}
+		rc.StatusCodes = append([]string(nil), rc.StatusCodes...)
+		c.retry = rc
+		return nil
+	}
+}
+
+// WithoutRetries makes each call a single attempt.
+func WithoutRetries() Option {
+	return func(c *config) error { c.retry.Strategy = RetryNone; return nil }
+}
+
+// WithRetryNonIdempotent lets a generate call be retried like the idempotent operations: on any retried
+// status and on connection errors after the request may have been sent. Without it, generate is retried
+// only when the server cannot have created the connection (429, 503, a problem with retryable: true, or a
+// connection that failed before the request was written), because a retry could create a second
+// connection. Give it per call, when a duplicate is harmless or you reconcile afterwards:
+//
+//	conn, err := c.Connections.Generate(ctx, req, client.WithRetryNonIdempotent())
+func WithRetryNonIdempotent() Option {
+	return func(c *config) error { c.retryUnsafe = true; return nil }
+}
+
+// WithTimeout bounds each attempt (connection, request and reading the response). The context bounds the
+// whole call, retries and waits included. An attempt that times out is retried like a connection error.
+// 0 means no per-attempt limit (the default).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return &ValidationError{Field: "Timeout", Reason: "must not be negative"}
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithHeader sets a header on every request. X-Api-Key cannot be set this way (use WithAPIKey, whose value
+// the SDK keeps away from other origins, logs and errors).
+func WithHeader(key, value string) Option {
+	return func(c *config) error {
+		if http.CanonicalHeaderKey(key) == "X-Api-Key" {
+			return &ValidationError{Field: "Header", Reason: "set the API key with WithAPIKey, not WithHeader"}
+		}
+		if key == "" || strings.ContainsAny(key+value, "\r\n") {
+			return &ValidationError{Field: "Header", Reason: fmt.Sprintf("invalid header %q", key)}
+		}
+		h := c.header.Clone() // never modify a header map another config shares
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set(key, value)
+		c.header = h
+		return nil
+	}
+}
+
+// WithLogger logs each attempt, response and retry decision at debug level (and failures at warn level)
+// to l. The API key is printed as [REDACTED].
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error { c.logger = l; return nil }
+}
+
+// WithRequestEditor runs fn on every attempt's request just before it is sent, after the SDK has set its
+// headers. An error from fn ends the call without sending.
+func WithRequestEditor(fn func(context.Context, *http.Request) error) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return &ValidationError{Field: "RequestEditor", Reason: "is nil"}
+		}
+		c.editors = append(c.editors[:len(c.editors):len(c.editors)], fn)
+		return nil
+	}
+}
+
+// WithResponseInto stores the last raw HTTP response of the call in *dst (its body already consumed), for
+// headers and status the SDK does not surface otherwise.
+func WithResponseInto(dst **http.Response) Option {
+	return func(c *config) error {
+		if dst == nil {
+			return &ValidationError{Field: "ResponseInto", Reason: "is nil"}
+		}
+		c.responseInto = dst
+		return nil
+	}
+}
+
+// DefaultMaxResponseBytes is the default limit on a success response body (see WithMaxResponseBytes).
+const DefaultMaxResponseBytes = 256 << 20
+
+// WithMaxResponseBytes limits how many bytes of a success response body are read (default 256 MiB, about
+// 250,000 connections in one list). A longer body fails the call with a DecodeError. Error bodies are
+// always capped at 64 KiB.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return &ValidationError{Field: "MaxResponseBytes", Reason: "must be positive"}
+		}
+		c.maxBodyBytes = n
+		return nil
+	}
+}
+
+// serverURL is a validated base URL and the origin the API key may go to.
+type serverURL struct {
+	base   string // for gen's request builders: ends in "/"
+	origin string // scheme://host:port, lower case, explicit port
+	https  bool
+	loop   bool // the host is loopback
+}
+
+func parseServerURL(raw string) (*serverURL, error) {
+	bad := func(reason string) error { return &ValidationError{Field: "ServerURL", Reason: reason} }
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, bad(err.Error())
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, bad(fmt.Sprintf("%q: must be an absolute http or https URL", raw))
+	case u.Host == "" || u.Hostname() == "":
+		return nil, bad(fmt.Sprintf("%q has no host", raw))
+	case u.User != nil:
+		return nil, bad("must not contain credentials")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, bad(fmt.Sprintf("%q must not have a query or fragment", raw))
+	}
+	// gen's builders resolve "./projects/…" against the base: without a trailing slash, the last path
+	// segment ("/v1") would be replaced rather than extended.
+	base := raw
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	return &serverURL{base: base, origin: origin(u), https: u.Scheme == "https", loop: isLoopback(u.Hostname())}, nil
+}

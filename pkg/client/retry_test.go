@@ -1,0 +1,200 @@
+package client
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func yes() *bool { v := true; return &v }
+func no() *bool  { v := false; return &v }
+
+func TestDecide(t *testing.T) {
+	rc := DefaultRetryConfig()
+	dial := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}
+	reset := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}}
+	base := attempt{n: 1, elapsed: time.Second, now: t0, idempotent: true, random: 0.5}
+	with := func(f func(*attempt)) attempt { a := base; f(&a); return a }
+	status := func(code int) func(*attempt) { return func(a *attempt) { a.status = code; a.header = http.Header{} } }
+
+	cases := []struct {
+		name  string
+		rc    func(*RetryConfig)
+		a     attempt
+		retry bool
+		wait  time.Duration // checked when retry and non-zero
+	}{
+		{"500 retried with backoff", nil, with(status(500)), true, 500 * time.Millisecond},
+		{"502", nil, with(status(502)), true, 0},
+		{"503", nil, with(status(503)), true, 0},
+		{"504", nil, with(status(504)), true, 0},
+		{"429", nil, with(status(429)), true, 0},
+		{"408", nil, with(status(408)), true, 0},
+		{"501 never", nil, with(status(501)), false, 0},
+		{"505 never", nil, with(status(505)), false, 0},
+		{"501 never, even when the problem says retryable", nil, with(func(a *attempt) { status(501)(a); a.retryable = yes() }), false, 0},
+		{"400 not listed", nil, with(status(400)), false, 0},
+		{"404 not listed", nil, with(status(404)), false, 0},
+		{"409 with retryable: true", nil, with(func(a *attempt) { status(409)(a); a.retryable = yes() }), true, 0},
+		{"503 with retryable: false", nil, with(func(a *attempt) { status(503)(a); a.retryable = no() }), false, 0},
+		{"unlisted 503 when only 429 listed", func(rc *RetryConfig) { rc.StatusCodes = []string{"429"} }, with(status(503)), false, 0},
+		{"4XX class", func(rc *RetryConfig) { rc.StatusCodes = []string{"4xx"} }, with(status(418)), true, 0},
+
+		{"Retry-After seconds", nil, with(func(a *attempt) { status(429)(a); a.header.Set("Retry-After", "7") }), true, 7 * time.Second},
+		{"Retry-After HTTP date", nil, with(func(a *attempt) {
+			status(503)(a)
+			a.header.Set("Retry-After", t0.Add(12*time.Second).Format(http.TimeFormat))
+		}), true, 12 * time.Second},
+		{"Retry-After in the past: now", nil, with(func(a *attempt) {
+			status(503)(a)
+			a.header.Set("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))
+		}), true, 0},
+		{"Retry-After capped at MaxInterval", nil, with(func(a *attempt) { status(429)(a); a.header.Set("Retry-After", "86400") }), true, 60 * time.Second},
+		{"Retry-After garbage: backoff", nil, with(func(a *attempt) { status(503)(a); a.header.Set("Retry-After", "soon") }), true, 500 * time.Millisecond},
+		{"problem retryAfter", nil, with(func(a *attempt) { status(503)(a); a.retryAfter = t0.Add(3 * time.Second) }), true, 3 * time.Second},
+		{"problem retryAfter capped", nil, with(func(a *attempt) { status(503)(a); a.retryAfter = t0.Add(48 * time.Hour) }), true, 60 * time.Second},
+		{"the later of header and body", nil, with(func(a *attempt) {
+			status(503)(a)
+			a.header.Set("Retry-After", "2")
+			a.retryAfter = t0.Add(5 * time.Second)
+		}), true, 5 * time.Second},
+
+		{"dial error retried", nil, with(func(a *attempt) { a.err = dial }), true, 0},
+		{"reset retried when idempotent", nil, with(func(a *attempt) { a.err = reset; a.maybeSent = true }), true, 0},
+		{"per-attempt timeout retried", nil, with(func(a *attempt) { a.err = context.DeadlineExceeded; a.timedOut = true; a.maybeSent = true }), true, 0},
+		{"connection errors off", func(rc *RetryConfig) { rc.RetryConnectionErrors = false }, with(func(a *attempt) { a.err = dial }), false, 0},
+		{"bad certificate never", nil, with(func(a *attempt) { a.err = &url.Error{Err: x509.UnknownAuthorityError{}} }), false, 0},
+		{"unsupported scheme never", nil, with(func(a *attempt) { a.err = errors.New(`unsupported protocol scheme "ftp"`) }), false, 0},
+		{"redirect loop never", nil, with(func(a *attempt) { a.err = errTooManyRedirects }), false, 0},
+		{"NXDOMAIN never", nil, with(func(a *attempt) { a.err = &net.DNSError{Err: "no such host", IsNotFound: true} }), false, 0},
+
+		// generateConnection: not idempotent.
+		{"generate: 500 not retried", nil, with(func(a *attempt) { status(500)(a); a.idempotent = false }), false, 0},
+		{"generate: 502 not retried", nil, with(func(a *attempt) { status(502)(a); a.idempotent = false }), false, 0},
+		{"generate: 503 retried", nil, with(func(a *attempt) { status(503)(a); a.idempotent = false }), true, 0},
+		{"generate: 429 retried", nil, with(func(a *attempt) { status(429)(a); a.idempotent = false }), true, 0},
+		{"generate: 500 retryable: true", nil, with(func(a *attempt) { status(500)(a); a.idempotent = false; a.retryable = yes() }), true, 0},
+		{"generate: dial error retried", nil, with(func(a *attempt) { a.err = dial; a.idempotent = false }), true, 0},
+		{"generate: reset after sending not retried", nil, with(func(a *attempt) { a.err = reset; a.maybeSent = true; a.idempotent = false }), false, 0},
+		{"generate: timeout after sending not retried", nil, with(func(a *attempt) {
+			a.err, a.timedOut, a.maybeSent, a.idempotent = context.DeadlineExceeded, true, true, false
+		}), false, 0},
+
+		// Budgets.
+		{"retries disabled", func(rc *RetryConfig) { rc.Strategy = RetryNone }, with(status(503)), false, 0},
+		{"MaxAttempts reached", func(rc *RetryConfig) { rc.MaxAttempts = 3 }, with(func(a *attempt) { status(503)(a); a.n = 3 }), false, 0},
+		{"MaxAttempts not reached", func(rc *RetryConfig) { rc.MaxAttempts = 3 }, with(func(a *attempt) { status(503)(a); a.n = 2 }), true, 0},
+		{"would pass MaxElapsedTime", nil, with(func(a *attempt) { status(503)(a); a.elapsed = 5*time.Minute - 100*time.Millisecond }), false, 0},
+		{"would pass the context deadline", nil, with(func(a *attempt) {
+			status(429)(a)
+			a.header.Set("Retry-After", "30")
+			a.deadline, a.hasDeadline = t0.Add(10*time.Second), true
+		}), false, 0},
+		{"fits before the context deadline", nil, with(func(a *attempt) {
+			status(429)(a)
+			a.header.Set("Retry-After", "5")
+			a.deadline, a.hasDeadline = t0.Add(10*time.Second), true
+		}), true, 5 * time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := rc
+			rc.StatusCodes = append([]string(nil), rc.StatusCodes...)
+			if tc.rc != nil {
+				tc.rc(&rc)
+			}
+			d := decide(rc, tc.a)
+			if d.retry != tc.retry {
+				t.Fatalf("retry = %v (%s), want %v", d.retry, d.reason, tc.retry)
+			}
+			if d.retry && tc.wait != 0 && d.wait != tc.wait {
+				t.Errorf("wait = %s (%s), want %s", d.wait, d.reason, tc.wait)
+			}
+			if d.reason == "" {
+				t.Error("no reason")
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	rc := DefaultRetryConfig()
+	// 500 ms × 1.5^(n-1), capped at 60 s, jitter in [0.8, 1.2).
+	for n, want := range map[int]time.Duration{1: 500 * time.Millisecond, 2: 750 * time.Millisecond, 3: 1125 * time.Millisecond, 20: 60 * time.Second} {
+		if got := backoff(rc, n, 0.5); got != want {
+			t.Errorf("backoff(%d) = %s, want %s", n, got, want)
+		}
+	}
+	if lo, hi := backoff(rc, 1, 0), backoff(rc, 1, 0.999999); lo != 400*time.Millisecond || hi < 599*time.Millisecond || hi >= 600*time.Millisecond {
+		t.Errorf("jitter range [%s, %s]", lo, hi)
+	}
+	if got := backoff(rc, 1000, 0.99); got != rc.MaxInterval {
+		t.Errorf("huge n: %s", got)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"0": 0, "  3 ": 3 * time.Second, "-5": 0,
+		t0.Add(90 * time.Second).Format(http.TimeFormat):                  90 * time.Second,
+		t0.Add(90 * time.Second).Format(time.RFC850):                      90 * time.Second,
+		t0.Add(90 * time.Second).UTC().Format("Mon Jan _2 15:04:05 2006"): 90 * time.Second,
+		"99999999999999999999":                                            0, // overflows int64: not a number, not a date
+	} {
+		got, ok := parseRetryAfter(in, t0)
+		if in == "99999999999999999999" {
+			if ok {
+				t.Errorf("%q accepted", in)
+			}
+			continue
+		}
+		if !ok || got != want {
+			t.Errorf("parseRetryAfter(%q) = %s, %v; want %s", in, got, ok, want)
+		}
+	}
+	if d, ok := parseRetryAfter("9223372036", t0); !ok || d <= 0 {
+		t.Errorf("large seconds must not overflow: %s", d)
+	}
+	for _, in := range []string{"", "soon", "1.5", "Tue, 31 Feb"} {
+		if _, ok := parseRetryAfter(in, t0); ok {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
+
+func TestRetryConfigValidate(t *testing.T) {
+	if err := DefaultRetryConfig().validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		edit  func(*RetryConfig)
+		field string
+	}{
+		{func(rc *RetryConfig) { rc.InitialInterval = 0 }, "InitialInterval"},
+		{func(rc *RetryConfig) { rc.MaxInterval = time.Millisecond }, "MaxInterval"},
+		{func(rc *RetryConfig) { rc.Exponent = 0.5 }, "Exponent"},
+		{func(rc *RetryConfig) { rc.MaxAttempts = -1 }, "MaxAttempts"},
+		{func(rc *RetryConfig) { rc.MaxElapsedTime = 0; rc.MaxAttempts = 0 }, "MaxAttempts"},
+		{func(rc *RetryConfig) { rc.StatusCodes = []string{"5xx", "50"} }, "StatusCodes"},
+		{func(rc *RetryConfig) { rc.Strategy = 7 }, "Strategy"},
+	} {
+		rc := DefaultRetryConfig()
+		tc.edit(&rc)
+		var ve *ValidationError
+		if err := rc.validate(); !errors.As(err, &ve) || !strings.HasSuffix(ve.Field, tc.field) {
+			t.Errorf("%s: err = %v", tc.field, err)
+		}
+	}
+	none := RetryConfig{Strategy: RetryNone}
+	if err := none.validate(); err != nil {
+		t.Errorf("RetryNone needs nothing else: %v", err)
+	}
+}

@@ -1,0 +1,183 @@
+package client_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
+)
+
+// redirector answers 307 to target+path for the first request, then behaves like okHandler.
+func redirector(target func() string) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			http.Redirect(w, r, target()+"/v1/projects/p/connections/conn-1", http.StatusTemporaryRedirect)
+			return
+		}
+		okHandler(w, r, n)
+	}
+}
+
+func TestRedirectToAnotherOriginLosesTheKey(t *testing.T) {
+	other := newFakeAPI(t, okHandler) // another port: another origin
+	allow := func(*http.Request, []*http.Request) error { return nil }
+	cases := []struct {
+		name              string
+		clientOpts, calls []client.Option
+	}{
+		{"default client", nil, nil},
+		{"caller's client", []client.Option{client.WithHTTPClient(&http.Client{})}, nil},
+		{"caller's client with its own policy", []client.Option{client.WithHTTPClient(&http.Client{CheckRedirect: allow})}, nil},
+		{"per-call client", nil, []client.Option{client.WithHTTPClient(&http.Client{})}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeAPI(t, redirector(func() string { return other.srv.URL }))
+			before := len(other.requests())
+			if _, err := api.newClient(t, tc.clientOpts...).Connections.Get(bg, getReq(), tc.calls...); err != nil {
+				t.Fatal(err)
+			}
+			got := other.requests()[before:]
+			if len(got) != 1 {
+				t.Fatalf("the redirect was not followed: %d requests", len(got))
+			}
+			if k := got[0].Header.Get("X-Api-Key"); k != "" {
+				t.Errorf("the API key reached another origin: %q", k)
+			}
+		})
+	}
+}
+
+func TestSameOriginRedirectKeepsTheKey(t *testing.T) {
+	var api *fakeAPI
+	api = newFakeAPI(t, redirector(func() string { return api.srv.URL }))
+	if _, err := api.newClient(t).Connections.Get(bg, getReq()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := api.requests()
+	if len(reqs) != 2 || reqs[1].Header.Get("X-Api-Key") != testKey {
+		t.Fatalf("same-origin hop lost the key: %+v", reqs)
+	}
+}
+
+func TestCallersHTTPClientIsNotModified(t *testing.T) {
+	var policyRuns int
+	policy := func(*http.Request, []*http.Request) error { policyRuns++; return nil }
+	hc := &http.Client{CheckRedirect: policy}
+	other := newFakeAPI(t, okHandler)
+	api := newFakeAPI(t, redirector(func() string { return other.srv.URL }))
+	if _, err := api.newClient(t, client.WithHTTPClient(hc)).Connections.Get(bg, getReq()); err != nil {
+		t.Fatal(err)
+	}
+	if policyRuns != 1 {
+		t.Errorf("the caller's redirect policy ran %d times, want 1", policyRuns)
+	}
+	if reflect.ValueOf(hc.CheckRedirect).Pointer() != reflect.ValueOf(policy).Pointer() || hc.Transport != nil || hc.Jar != nil || hc.Timeout != 0 {
+		t.Errorf("caller's client modified: %+v", hc)
+	}
+}
+
+func TestCleartextKeyOnlyToLoopback(t *testing.T) {
+	for _, u := range []string{"http://api.example.com/v1", "http://10.0.0.8:8080/v1", "http://localhost.example.com/v1"} {
+		_, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(u))
+		var ve *client.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "ServerURL" {
+			t.Errorf("%s: err = %v", u, err)
+		}
+		if _, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(u), client.WithInsecureHTTP()); err != nil {
+			t.Errorf("%s with WithInsecureHTTP: %v", u, err)
+		}
+	}
+	for _, u := range []string{"http://localhost:8080/v1", "http://127.0.0.1/v1", "http://127.9.9.9:1/v1", "http://[::1]:9/v1", "http://api.localhost/v1", "https://api.example.com/v1"} {
+		if _, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(u)); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	for _, u := range []string{"", "api.withampersand.com/v1", "ftp://x/v1", "https:///v1", "https://u:p@x/v1", "https://x/v1?a=b", "https://x/v1#f", ":"} {
+		if _, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(u)); !errors.As(err, new(*client.ValidationError)) {
+			t.Errorf("%q accepted: %v", u, err)
+		}
+	}
+	api := newFakeAPI(t, okHandler)
+	c := api.newClient(t)
+	_, err := c.Connections.Get(bg, getReq(), client.WithServerURL("http://api.example.com/v1"))
+	if !errors.As(err, new(*client.ValidationError)) || len(api.requests()) != 0 {
+		t.Errorf("per-call cleartext server: %v", err)
+	}
+}
+
+func TestAPIKeySources(t *testing.T) {
+	t.Setenv("AMPERSAND_API_KEY", "")
+	if _, err := client.New(); !errors.As(err, new(*client.ValidationError)) || !strings.Contains(err.Error(), "AMPERSAND_API_KEY") {
+		t.Errorf("no key: %v", err)
+	}
+	api := newFakeAPI(t, okHandler)
+	t.Setenv("AMPERSAND_API_KEY", "env-key")
+	c, err := client.New(client.WithServerURL(api.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Connections.Get(bg, getReq()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Connections.Get(bg, getReq(), client.WithAPIKey("call-key")); err != nil {
+		t.Fatal(err)
+	}
+	reqs := api.requests()
+	if reqs[0].Header.Get("X-Api-Key") != "env-key" || reqs[1].Header.Get("X-Api-Key") != "call-key" {
+		t.Errorf("keys sent: %q, %q", reqs[0].Header.Get("X-Api-Key"), reqs[1].Header.Get("X-Api-Key"))
+	}
+	for _, bad := range []string{" ", "a\nb"} {
+		if _, err := client.New(client.WithAPIKey(bad)); !errors.As(err, new(*client.ValidationError)) {
+			t.Errorf("key %q accepted", bad)
+		}
+	}
+	if _, err := client.New(client.WithAPIKey("k"), client.WithHeader("X-API-KEY", "other")); !errors.As(err, new(*client.ValidationError)) {
+		t.Error("WithHeader must not set the key")
+	}
+}
+
+// The key never appears in a log line or an error string, even when the server echoes it.
+func TestKeyNeverLoggedOrInErrors(t *testing.T) {
+	api := newFakeAPI(t, sequence(
+		withBody(503, `{"title":"Service Unavailable","detail":"key `+testKey+` is throttled"}`),
+		withBody(400, `{"title":"Bad Request","detail":"bad key `+testKey+`","requestId":"`+testKey+`"}`)))
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err := api.newClient(t, client.WithLogger(logger)).Connections.Get(bg, getReq())
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, s := range []string{err.Error(), logs.String()} {
+		if strings.Contains(s, testKey) {
+			t.Errorf("the key leaked:\n%s", s)
+		}
+	}
+	if !strings.Contains(logs.String(), `"X-Api-Key":"[REDACTED]"`) || !strings.Contains(logs.String(), "ampersand retry") {
+		t.Errorf("log lacks the redacted header or the retry:\n%s", logs.String())
+	}
+}
+
+// Per-call options override the client's for that call only.
+func TestPerCallOptionsDoNotLeak(t *testing.T) {
+	api := newFakeAPI(t, okHandler)
+	c := api.newClient(t, client.WithHeader("X-Client", "1"))
+	if _, err := c.Connections.Get(bg, getReq(), client.WithHeader("X-Call", "2"), client.WithHeader("X-Client", "override"), client.WithAPIKey("call-key")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Connections.Get(bg, getReq()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := api.requests()
+	if reqs[0].Header.Get("X-Call") != "2" || reqs[0].Header.Get("X-Client") != "override" || reqs[0].Header.Get("X-Api-Key") != "call-key" {
+		t.Errorf("call options not applied: %v", reqs[0].Header)
+	}
+	if reqs[1].Header.Get("X-Call") != "" || reqs[1].Header.Get("X-Client") != "1" || reqs[1].Header.Get("X-Api-Key") != testKey {
+		t.Errorf("call options leaked into the next call: %v", reqs[1].Header)
+	}
+}
