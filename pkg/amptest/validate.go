@@ -1,0 +1,268 @@
+package amptest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+)
+
+// apiRouter is the router of the embedded spec, loaded once per process and shared by every Server: the
+// document and the router are only read after they are built.
+var apiRouter = sync.OnceValues(func() (routers.Router, error) {
+	doc, err := spec.Load()
+	if err != nil {
+		return nil, fmt.Errorf("amptest: loading the embedded OpenAPI document: %w", err)
+	}
+	// The spec's server is absolute; requests arriving at a server carry only a path. The legacy router matches
+	// servers against the request URL, so a relative "/v1" server makes server-side requests match.
+	local := *doc
+	local.Servers = openapi3.Servers{{URL: "/v1"}}
+	r, err := legacy.NewRouter(&local)
+	if err != nil {
+		return nil, fmt.Errorf("amptest: building the router: %w", err)
+	}
+	return r, nil
+})
+
+// validationOptions returns the openapi3filter options used for requests and responses. Authentication is
+// checked by the server before validation, so the filter's own security check accepts everything.
+func validationOptions() *openapi3filter.Options {
+	o := &openapi3filter.Options{
+		MultiError:          true,
+		SkipSettingDefaults: true,
+		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+	}
+	o.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
+		if p := fieldPath(err.JSONPointer()); p != "" {
+			return p + ": " + err.Reason
+		}
+		return err.Reason
+	})
+	return o
+}
+
+// validateRequest checks x's request against the spec and returns one issue per violation (none when valid).
+func validateRequest(x *exchange) []gen.InputValidationIssue {
+	x.resetBody()
+	in := &openapi3filter.RequestValidationInput{
+		Request:    x.r,
+		PathParams: x.params,
+		Route:      x.route,
+		Options:    validationOptions(),
+	}
+	err := openapi3filter.ValidateRequest(context.WithoutCancel(x.r.Context()), in)
+	x.resetBody()
+	if err == nil {
+		return nil
+	}
+	var issues []gen.InputValidationIssue
+	collectRequestIssues(err, &issues)
+	if len(issues) == 0 {
+		issues = append(issues, gen.InputValidationIssue{Detail: err.Error()})
+	}
+	sort.SliceStable(issues, func(i, j int) bool {
+		a, b := issues[i], issues[j]
+		if a.In != b.In {
+			return a.In < b.In
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Detail < b.Detail
+	})
+	return issues
+}
+
+// collectRequestIssues appends to issues one entry per violation found in err, as returned by ValidateRequest.
+func collectRequestIssues(err error, issues *[]gen.InputValidationIssue) {
+	if multi, ok := err.(openapi3.MultiError); ok {
+		for _, e := range multi {
+			collectRequestIssues(e, issues)
+		}
+		return
+	}
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		*issues = append(*issues, gen.InputValidationIssue{Detail: err.Error()})
+		return
+	}
+	switch {
+	case re.Parameter != nil:
+		*issues = append(*issues, parameterIssues(re)...)
+	case re.RequestBody != nil:
+		*issues = append(*issues, bodyIssues(re)...)
+	default:
+		*issues = append(*issues, gen.InputValidationIssue{Detail: re.Error()})
+	}
+}
+
+// parameterIssues describes an invalid path, query or header parameter.
+func parameterIssues(re *openapi3filter.RequestError) []gen.InputValidationIssue {
+	p := re.Parameter
+	base := gen.InputValidationIssue{In: gen.InputValidationIssueIn(p.In), Name: p.Name}
+	if re.Input != nil && re.Input.Request != nil {
+		switch p.In {
+		case openapi3.ParameterInQuery:
+			if v, ok := re.Input.Request.URL.Query()[p.Name]; ok && len(v) > 0 {
+				base.Value = v[0]
+			}
+		case openapi3.ParameterInPath:
+			if v, ok := re.Input.PathParams[p.Name]; ok {
+				base.Value = v
+			}
+		}
+	}
+	leaves := schemaLeaves(re.Err)
+	if len(leaves) == 0 {
+		issue := base
+		issue.Detail = parameterReason(re)
+		return []gen.InputValidationIssue{issue}
+	}
+	out := make([]gen.InputValidationIssue, 0, len(leaves))
+	for _, se := range leaves {
+		issue := base
+		issue.Detail = se.Reason
+		out = append(out, issue)
+	}
+	return out
+}
+
+func parameterReason(re *openapi3filter.RequestError) string {
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return "parameter is required but missing or empty"
+	case errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue):
+		return "parameter must not be empty"
+	case re.Err != nil:
+		return re.Err.Error()
+	default:
+		return re.Reason
+	}
+}
+
+// bodyIssues describes an invalid request body: missing, of the wrong content type, not decodable, or not
+// matching the schema (one issue per violated field, named by its path, e.g. "connection.basicAuth.username").
+func bodyIssues(re *openapi3filter.RequestError) []gen.InputValidationIssue {
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return []gen.InputValidationIssue{{In: gen.InputValidationIssueInBody, Detail: "request body is required"}}
+	case re.Err == nil && strings.HasPrefix(re.Reason, "header Content-Type"):
+		ct := ""
+		if re.Input != nil && re.Input.Request != nil {
+			ct = re.Input.Request.Header.Get("Content-Type")
+		}
+		return []gen.InputValidationIssue{{
+			In:     gen.InputValidationIssueInHeader,
+			Name:   "Content-Type",
+			Detail: fmt.Sprintf("content type %q is not supported; send application/json", ct),
+			Value:  ct,
+		}}
+	}
+	leaves := schemaLeaves(re.Err)
+	if len(leaves) == 0 {
+		detail := re.Reason
+		if re.Err != nil {
+			detail = re.Reason + ": " + re.Err.Error()
+		}
+		if re.Reason == "failed to decode request body" {
+			detail = "request body is not valid JSON: " + re.Err.Error()
+		}
+		return []gen.InputValidationIssue{{In: gen.InputValidationIssueInBody, Detail: detail}}
+	}
+	out := make([]gen.InputValidationIssue, 0, len(leaves))
+	for _, se := range leaves {
+		out = append(out, gen.InputValidationIssue{
+			In:     gen.InputValidationIssueInBody,
+			Name:   fieldPath(se.JSONPointer()),
+			Detail: se.Reason,
+		})
+	}
+	return out
+}
+
+// schemaLeaves returns the innermost schema errors within err, looking through "allOf" combinations so that each
+// violated field is reported on its own rather than as "doesn't match all schemas from allOf".
+func schemaLeaves(err error) []*openapi3.SchemaError {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *openapi3.SchemaError:
+		if e.SchemaField == "allOf" && e.Origin != nil {
+			if nested := schemaLeaves(e.Origin); len(nested) > 0 {
+				return nested
+			}
+		}
+		return []*openapi3.SchemaError{e}
+	case openapi3.MultiError:
+		var out []*openapi3.SchemaError
+		for _, sub := range e {
+			out = append(out, schemaLeaves(sub)...)
+		}
+		return out
+	case interface{ Unwrap() []error }:
+		var out []*openapi3.SchemaError
+		for _, sub := range e.Unwrap() {
+			out = append(out, schemaLeaves(sub)...)
+		}
+		return out
+	case interface{ Unwrap() error }:
+		return schemaLeaves(e.Unwrap())
+	}
+	return nil
+}
+
+// fieldPath renders a JSON pointer's segments as a field path: ["connection","basicAuth","username"] is
+// "connection.basicAuth.username" and ["updateMask","0"] is "updateMask[0]".
+func fieldPath(segments []string) string {
+	var b strings.Builder
+	for _, s := range segments {
+		if _, err := strconv.Atoi(s); err == nil && b.Len() > 0 {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// validateReply checks a reply the fake is about to send against the spec. A non-nil error means the fake has a
+// bug; the server then answers 500 instead, so the bug cannot hide behind a lenient client.
+func validateReply(x *exchange, rp *reply) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    x.r,
+			PathParams: x.params,
+			Route:      x.route,
+		},
+		Status:  rp.status,
+		Header:  rp.header,
+		Body:    io.NopCloser(bytes.NewReader(rp.body)),
+		Options: validationOptions(),
+	}
+	in.Options.IncludeResponseStatus = true
+	if err := openapi3filter.ValidateResponse(context.WithoutCancel(x.r.Context()), in); err != nil {
+		return err
+	}
+	if rp.status == http.StatusNoContent && len(rp.body) > 0 {
+		return errors.New("a 204 reply must have no body")
+	}
+	return nil
+}
