@@ -4,7 +4,12 @@ GO            ?= go
 UPSTREAM_SPEC ?= ../shared/reference/ampersand-api.bundled.json
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test generate verify verify-spec verify-generated verify-deps lint vet
+.PHONY: demo test generate verify verify-spec verify-generated verify-deps lint vet
+
+## demo: the quickstart — a connection's whole life against an in-process fake API (no network). With
+## AMPERSAND_API_KEY and AMPERSAND_PROJECT set it runs against the real API instead.
+demo:
+	$(GO) run ./examples/quickstart
 
 ## test: go vet, make verify, and every test under the race detector.
 test: vet verify

@@ -6,8 +6,9 @@
 //
 //	srv := amptest.NewServer()
 //	t.Cleanup(srv.Close)
-//	client, _ := gen.NewClient(srv.URL, gen.WithRequestEditorFn(
-//		func(_ context.Context, r *http.Request) error { r.Header.Set("X-Api-Key", srv.APIKey); return nil }))
+//	c, err := client.New(client.WithServerURL(srv.URL), client.WithAPIKey(srv.APIKey))
+//
+// (client is package github.com/ampersand-sdk/ampersand-go/pkg/client; any HTTP client works the same way.)
 //
 // # Behaviour
 //

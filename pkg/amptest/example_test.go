@@ -1,7 +1,9 @@
 package amptest_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -10,11 +12,54 @@ import (
 
 	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
-// A fake Ampersand API for a test: create a connection, list it, then look at what the server stored and
-// received. In a test, use t.Cleanup(srv.Close) and t.Fatal instead of log.Fatal.
+// Test your own code against the fake: point the SDK client at it, seed state, inject faults, and assert on
+// what the server stored and received. In a test, use t.Cleanup(srv.Close) and t.Fatal instead of log.Fatal.
 func Example() {
+	srv := amptest.NewServer()
+	defer srv.Close()
+	c, err := client.New(client.WithServerURL(srv.URL), client.WithAPIKey(srv.APIKey))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// Seed the state your code expects.
+	seeded, err := srv.SeedConnection("my-project", gen.GenerateConnectionParams{
+		Provider: "salesforce", GroupRef: "group-1", ConsumerRef: "consumer-1", APIKey: "secret",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// The code under test; here, one SDK call that meets a 503 first and is retried.
+	srv.InjectFault(amptest.OpGetConnection, amptest.Fault{Status: 503, Header: http.Header{"Retry-After": {"0"}}})
+	conn, err := c.Connections.Get(ctx, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: seeded.ID})
+	fmt.Println(conn.Provider, err)
+
+	// Errors look like the real API's.
+	_, err = c.Connections.Get(ctx, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "nope"})
+	fmt.Println(errors.Is(err, client.ErrNotFound))
+
+	// Assert on what the server received and stored.
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Operation, r.Method, r.Header.Get("X-Api-Key"))
+	}
+	fmt.Println(len(srv.Connections("my-project")), "connection stored")
+	// Output:
+	// salesforce <nil>
+	// true
+	// getConnection GET [REDACTED]
+	// getConnection GET [REDACTED]
+	// getConnection GET [REDACTED]
+	// 1 connection stored
+}
+
+// The fake with plain net/http, as any HTTP client in any language would use it: create a connection, list it,
+// then look at what the server stored and received.
+func Example_rawHTTP() {
 	srv := amptest.NewServer(amptest.WithProject(amptest.Project{ID: "proj-123", Name: "my-project"}))
 	defer srv.Close()
 
