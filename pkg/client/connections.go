@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/ampersand-sdk/ampersand-go/gen"
 )
@@ -200,14 +201,25 @@ func ConnectionsDelete(ctx context.Context, c *Client, req DeleteConnectionReque
 		}}, opts)
 }
 
-// checkID refuses IDs that the generated path builder would turn into another URL: "" and the dot segments
-// "." and "..", which URL resolution removes. Every other string is percent-escaped into one path segment.
+// checkID refuses IDs that cannot name a resource: "" and the dot segments "." and ".." (URL resolution
+// would turn them into another URL), and strings with ASCII control characters or invalid UTF-8 (no
+// Ampersand ID has them, and they are a log-injection risk). Every other string — with "/", "?", "#", "%",
+// spaces, non-ASCII letters, of any length — is percent-escaped into exactly one path segment and reaches
+// the server byte for byte.
 func checkID(field, id string) error {
 	switch id {
 	case "":
 		return &ValidationError{Field: field, Reason: "is empty"}
 	case ".", "..":
 		return &ValidationError{Field: field, Reason: fmt.Sprintf("%q would address another URL", id)}
+	}
+	if !utf8.ValidString(id) {
+		return &ValidationError{Field: field, Reason: "is not valid UTF-8"}
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x20 || id[i] == 0x7f {
+			return &ValidationError{Field: field, Reason: fmt.Sprintf("contains the control character %q at byte %d", id[i], i)}
+		}
 	}
 	return nil
 }

@@ -182,7 +182,7 @@ func TestListEmpty(t *testing.T) {
 func TestHostileIDsArriveExactly(t *testing.T) {
 	api := newFakeAPI(t, okHandler)
 	c := api.newClient(t)
-	for _, id := range []string{"a/b", "a?b=c", "a#b", "a b", "100%", "..a", "a..", "ünï码", "a;b,c", "a%2Fb", "\x01\x7f", strings.Repeat("x", 4096)} {
+	for _, id := range []string{"a/b", "a?b=c", "a#b", "a b", "100%", "..a", "a..", "ünï码", "a;b,c", "a%2Fb", "...", "a\u00a0b", strings.Repeat("x", 10<<10)} {
 		if _, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: id, ConnectionID: id}); err != nil {
 			t.Fatalf("%q: %v", id, err)
 		}
@@ -263,6 +263,18 @@ func TestValidationBeforeIO(t *testing.T) {
 			_, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "x", Refresh: "sometimes"})
 			return err
 		}, "Refresh"},
+		{"control character", func() error {
+			_, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "a\nb"})
+			return err
+		}, "ConnectionID"},
+		{"DEL character", func() error {
+			_, err := c.Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p\x7f"})
+			return err
+		}, "ProjectIDOrName"},
+		{"invalid UTF-8", func() error {
+			_, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "\xff\xfe", ConnectionID: "x"})
+			return err
+		}, "ProjectIDOrName"},
 		{"nil context", func() error {
 			//lint:ignore SA1012 testing the nil-context guard
 			_, err := c.Connections.List(nil, client.ListConnectionsRequest{ProjectIDOrName: "p"})
