@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -49,7 +50,21 @@ type config struct {
 	apiKey   string
 	clock    func() time.Time
 	projects []Project
+	listener net.Listener
 	errs     []error
+}
+
+// WithListener makes the server accept connections on l (for example one bound to a fixed address, as
+// `amp fake serve --addr` does) instead of a new listener on a random loopback port. Server.URL is derived
+// from l's address; Close closes l.
+func WithListener(l net.Listener) Option {
+	return func(c *config) {
+		if l == nil {
+			c.errs = append(c.errs, errors.New("WithListener: the listener must not be nil"))
+			return
+		}
+		c.listener = l
+	}
 }
 
 // WithAPIKey sets the API key the server accepts. The default is a random key "amptest-<hex>"; either way it
@@ -133,6 +148,10 @@ func NewServer(opts ...Option) *Server {
 		st:     st,
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
+	if cfg.listener != nil {
+		s.ts.Listener.Close()
+		s.ts.Listener = cfg.listener
+	}
 	s.ts.Start()
 	s.URL = s.ts.URL + "/v1"
 	return s

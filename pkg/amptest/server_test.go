@@ -2,6 +2,7 @@ package amptest
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -216,4 +217,23 @@ func TestSeedConnection(t *testing.T) {
 	if n := len(h.srv.Connections("p")); n != 1 {
 		t.Errorf("failed seeds stored connections: %d", n)
 	}
+}
+
+func TestWithListener(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(WithListener(l))
+	defer srv.Close()
+	if want := "http://" + l.Addr().String() + "/v1"; srv.URL != want {
+		t.Fatalf("URL = %s, want %s", srv.URL, want)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/projects/p/connections", nil)
+	req.Header.Set("X-Api-Key", srv.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%v %v", resp, err)
+	}
+	resp.Body.Close()
 }
