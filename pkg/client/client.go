@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -68,11 +67,12 @@ func (c *config) check() error {
 }
 
 // forCall returns the client's configuration with a call's options applied; the client's is not changed.
+// Without options it is the client's own, which callers only read.
 func (c *Client) forCall(opts []Option) (*config, error) {
-	cfg := c.cfg
 	if len(opts) == 0 {
-		return &cfg, nil
+		return &c.cfg, nil
 	}
+	cfg := c.cfg
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -118,15 +118,12 @@ func guardRedirects(hc *http.Client) *http.Client {
 	return &cp
 }
 
-// originKey carries, in a request's context, the origin the API key may be sent to.
-type originKey struct{}
-
 // checkRedirect is a redirect policy: at most 10 hops (Go's default), and the X-Api-Key header (which Go
-// copies to every host) only on hops to the configured server's origin — an https→http hop is another
-// origin. Then next, the caller's own policy, if any.
+// copies to every host) only on hops to the origin of the chain's first request — the configured server;
+// an https→http hop is another origin. Then next, the caller's own policy, if any.
 func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if allowed, _ := req.Context().Value(originKey{}).(string); allowed == "" || origin(req.URL) != allowed {
+		if len(via) == 0 || via[0] == nil || origin(req.URL) != origin(via[0].URL) {
 			req.Header.Del("X-Api-Key")
 		}
 		if next != nil {
@@ -163,9 +160,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// withOrigin records in ctx the origin the API key may be sent to, for the redirect policy.
-func withOrigin(ctx context.Context, s *serverURL) context.Context {
-	return context.WithValue(ctx, originKey{}, s.origin)
 }

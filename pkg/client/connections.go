@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"unicode/utf8"
 
 	"github.com/ampersand-sdk/ampersand-go/gen"
@@ -75,28 +74,37 @@ type DeleteConnectionRequest struct {
 
 // List returns the connections of a project that match the filters. It is ConnectionsList.
 func (s *ConnectionsService) List(ctx context.Context, req ListConnectionsRequest, opts ...Option) ([]Connection, error) {
-	return ConnectionsList(ctx, s.client, req, opts...)
+	return ConnectionsList(ctx, s.owner(), req, opts...)
 }
 
 // Generate imports a credential as a new connection and returns it (without credentials). It is
 // ConnectionsGenerate. Generate is not idempotent: see WithRetryNonIdempotent for how it is retried.
 func (s *ConnectionsService) Generate(ctx context.Context, req GenerateConnectionRequest, opts ...Option) (*Connection, error) {
-	return ConnectionsGenerate(ctx, s.client, req, opts...)
+	return ConnectionsGenerate(ctx, s.owner(), req, opts...)
 }
 
 // Get returns one connection. It is ConnectionsGet.
 func (s *ConnectionsService) Get(ctx context.Context, req GetConnectionRequest, opts ...Option) (*Connection, error) {
-	return ConnectionsGet(ctx, s.client, req, opts...)
+	return ConnectionsGet(ctx, s.owner(), req, opts...)
 }
 
 // Update changes the fields named in the update mask and returns the connection. It is ConnectionsUpdate.
 func (s *ConnectionsService) Update(ctx context.Context, req UpdateConnectionRequest, opts ...Option) (*Connection, error) {
-	return ConnectionsUpdate(ctx, s.client, req, opts...)
+	return ConnectionsUpdate(ctx, s.owner(), req, opts...)
 }
 
 // Delete deletes a connection. It is ConnectionsDelete.
 func (s *ConnectionsService) Delete(ctx context.Context, req DeleteConnectionRequest, opts ...Option) error {
-	return ConnectionsDelete(ctx, s.client, req, opts...)
+	return ConnectionsDelete(ctx, s.owner(), req, opts...)
+}
+
+// owner returns the service's client; nil for the nil service of a Client not made by New, which the
+// pipeline reports as a *ValidationError instead of panicking.
+func (s *ConnectionsService) owner() *Client {
+	if s == nil {
+		return nil
+	}
+	return s.client
 }
 
 // ConnectionsList is the standalone form of Client.Connections.List (listConnections).
@@ -104,13 +112,10 @@ func ConnectionsList(ctx context.Context, c *Client, req ListConnectionsRequest,
 	if err := checkID("ProjectIDOrName", req.ProjectIDOrName); err != nil {
 		return nil, err
 	}
-	params := &gen.ListConnectionsParams{Provider: optional(req.Provider), GroupRef: optional(req.GroupRef), ConsumerRef: optional(req.ConsumerRef)}
 	var out []Connection
-	err := c.do(ctx, &operation{id: "listConnections", idempotent: true, into: &out,
-		build: func(server string) (*http.Request, error) {
-			return gen.NewListConnectionsRequest(server, req.ProjectIDOrName, params)
-		}}, opts)
-	if err != nil {
+	op := newOperation(opList, req.ProjectIDOrName, "", &out)
+	op.list = gen.ListConnectionsParams{Provider: optional(req.Provider), GroupRef: optional(req.GroupRef), ConsumerRef: optional(req.ConsumerRef)}
+	if err := c.do(ctx, &op, opts); err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -132,11 +137,9 @@ func ConnectionsGenerate(ctx context.Context, c *Client, req GenerateConnectionR
 		}
 	}
 	out := new(Connection)
-	err := c.do(ctx, &operation{id: "generateConnection", into: out,
-		build: func(server string) (*http.Request, error) {
-			return gen.NewGenerateConnectionRequest(server, req.ProjectIDOrName, req.Params)
-		}}, opts)
-	if err != nil {
+	op := newOperation(opGenerate, req.ProjectIDOrName, "", out)
+	op.generate = &req.Params
+	if err := c.do(ctx, &op, opts); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -150,22 +153,18 @@ func ConnectionsGet(ctx context.Context, c *Client, req GetConnectionRequest, op
 	if req.Refresh != "" && !req.Refresh.Valid() {
 		return nil, &ValidationError{Field: "Refresh", Reason: fmt.Sprintf("%q is not a RefreshMode (use RefreshForce, RefreshIfExpired or leave it empty)", req.Refresh)}
 	}
-	params := &gen.GetConnectionParams{}
+	out := new(Connection)
+	op := newOperation(opGet, req.ProjectIDOrName, req.ConnectionID, out)
 	if req.IncludeCreds {
-		params.IncludeCreds = &req.IncludeCreds
+		op.get.IncludeCreds = &req.IncludeCreds
 	}
 	if req.IncludeRefreshToken {
-		params.IncludeRefreshToken = &req.IncludeRefreshToken
+		op.get.IncludeRefreshToken = &req.IncludeRefreshToken
 	}
 	if req.Refresh != "" {
-		params.Refresh = &req.Refresh
+		op.get.Refresh = &req.Refresh
 	}
-	out := new(Connection)
-	err := c.do(ctx, &operation{id: "getConnection", idempotent: true, into: out,
-		build: func(server string) (*http.Request, error) {
-			return gen.NewGetConnectionRequest(server, req.ProjectIDOrName, req.ConnectionID, params)
-		}}, opts)
-	if err != nil {
+	if err := c.do(ctx, &op, opts); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -180,11 +179,9 @@ func ConnectionsUpdate(ctx context.Context, c *Client, req UpdateConnectionReque
 		return nil, err
 	}
 	out := new(Connection)
-	err := c.do(ctx, &operation{id: "updateConnection", idempotent: true, into: out,
-		build: func(server string) (*http.Request, error) {
-			return gen.NewUpdateConnectionRequest(server, req.ProjectIDOrName, req.ConnectionID, req.Params)
-		}}, opts)
-	if err != nil {
+	op := newOperation(opUpdate, req.ProjectIDOrName, req.ConnectionID, out)
+	op.update = &req.Params
+	if err := c.do(ctx, &op, opts); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -195,10 +192,8 @@ func ConnectionsDelete(ctx context.Context, c *Client, req DeleteConnectionReque
 	if err := checkIDs(req.ProjectIDOrName, req.ConnectionID); err != nil {
 		return err
 	}
-	return c.do(ctx, &operation{id: "deleteConnection", idempotent: true,
-		build: func(server string) (*http.Request, error) {
-			return gen.NewDeleteConnectionRequest(server, req.ProjectIDOrName, req.ConnectionID)
-		}}, opts)
+	op := newOperation(opDelete, req.ProjectIDOrName, req.ConnectionID, nil)
+	return c.do(ctx, &op, opts)
 }
 
 // checkID refuses IDs that cannot name a resource: "" and the dot segments "." and ".." (URL resolution

@@ -12,18 +12,67 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
-// operation describes one API operation for the pipeline.
-type operation struct {
+// opKind identifies an API operation.
+type opKind uint8
+
+const (
+	opList opKind = iota
+	opGenerate
+	opGet
+	opUpdate
+	opDelete
+)
+
+// opInfo holds what the pipeline needs to know of each operation.
+var opInfo = [...]struct {
 	id         string // the operationId, used in errors and logs
 	idempotent bool
-	// build makes the request with gen's builder against the server's base URL.
-	build func(server string) (*http.Request, error)
-	// into is where a 2xx JSON body is decoded; nil when the operation has no response body.
-	into any
+}{
+	opList:     {"listConnections", true},
+	opGenerate: {"generateConnection", false},
+	opGet:      {"getConnection", true},
+	opUpdate:   {"updateConnection", true},
+	opDelete:   {"deleteConnection", true},
+}
+
+// operation is one call: the operation, its validated inputs, and where a 2xx JSON body is decoded (nil
+// when the operation has no response body).
+type operation struct {
+	kind                opKind
+	id                  string
+	project, connection string
+	list                gen.ListConnectionsParams
+	get                 gen.GetConnectionParams
+	generate            *gen.GenerateConnectionParams
+	update              *gen.UpdateConnectionParams
+	into                any
+}
+
+func newOperation(kind opKind, project, connection string, into any) operation {
+	return operation{kind: kind, id: opInfo[kind].id, project: project, connection: connection, into: into}
+}
+
+// request builds the operation's request with gen's builder against the server's base URL.
+func (op *operation) request(server string) (*http.Request, error) {
+	switch op.kind {
+	case opList:
+		return gen.NewListConnectionsRequest(server, op.project, &op.list)
+	case opGenerate:
+		return gen.NewGenerateConnectionRequest(server, op.project, *op.generate)
+	case opGet:
+		return gen.NewGetConnectionRequest(server, op.project, op.connection, &op.get)
+	case opUpdate:
+		return gen.NewUpdateConnectionRequest(server, op.project, op.connection, *op.update)
+	default:
+		return gen.NewDeleteConnectionRequest(server, op.project, op.connection)
+	}
 }
 
 // outcome is how one attempt ended.
@@ -48,18 +97,19 @@ func (c *Client) do(ctx context.Context, op *operation, opts []Option) error {
 	if err != nil {
 		return err
 	}
-	req, err := op.build(cfg.server.base)
+	req, err := op.request(cfg.server.base)
 	if err != nil {
 		return fmt.Errorf("ampersand: %s: building the request: %w", op.id, err)
 	}
-	req.Header.Set("X-Api-Key", cfg.apiKey)
-	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("Accept", "application/json, application/problem+json")
+	// Header values are shared, read-only slices: setting them allocates nothing. Attempts that run
+	// request editors get a copy of the header first.
+	req.Header["X-Api-Key"] = cfg.apiKeyHeader
+	req.Header["User-Agent"] = userAgentHeader
+	req.Header["Accept"] = acceptHeader
 	for k, v := range cfg.header {
 		req.Header[k] = v
 	}
-	ctx = withOrigin(ctx, cfg.server)
-	idempotent := op.idempotent || cfg.retryUnsafe
+	idempotent := opInfo[op.kind].idempotent || cfg.retryUnsafe
 
 	start := time.Now()
 	var last error
@@ -68,8 +118,11 @@ func (c *Client) do(ctx context.Context, op *operation, opts []Option) error {
 		if cfg.responseInto != nil && out.resp != nil {
 			*cfg.responseInto = out.resp
 		}
+		if out.err == nil {
+			return nil
+		}
 		setAttempts(out.err, n)
-		if out.final || out.err == nil {
+		if out.final {
 			return out.err
 		}
 		last = out.err
@@ -173,7 +226,7 @@ func (cfg *config) decodeSuccess(ctx, actx context.Context, op *operation, resp 
 	}
 	body := newBodyReader(resp.Body, cfg.maxBodyBytes)
 	defer body.release()
-	err := decodeJSON(body, op.into)
+	err := decodeBody(body, op.into, min(resp.ContentLength, cfg.maxBodyBytes)) // the length is the server's word
 	if err == nil {
 		return outcome{resp: resp, final: true}
 	}
@@ -224,10 +277,24 @@ func salvageProblem(body []byte, p *Problem) bool {
 
 // closeBody drains a bounded amount of what is left of a body, so the connection can be reused, and closes it.
 func closeBody(resp *http.Response) {
-	_, _ = io.CopyN(io.Discard, resp.Body, 256<<10)
+	buf := drainBuffers.Get().(*[4096]byte)
+	for left := 256 << 10; left > 0; left -= len(buf) {
+		if _, err := resp.Body.Read(buf[:]); err != nil {
+			break
+		}
+	}
+	drainBuffers.Put(buf)
 	resp.Body.Close()
 	resp.Body = http.NoBody
 }
+
+var drainBuffers = sync.Pool{New: func() any { return new([4096]byte) }}
+
+// Shared values of the headers every request carries.
+var (
+	userAgentHeader = []string{userAgent}
+	acceptHeader    = []string{"application/json, application/problem+json"}
+)
 
 func setAttempts(err error, n int) {
 	var apiErr *APIError

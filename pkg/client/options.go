@@ -20,6 +20,7 @@ type Option func(*config) error
 // config is everything an Option can set: the request configuration, in one place.
 type config struct {
 	apiKey       string
+	apiKeyHeader []string // []string{apiKey}, shared read-only by every request's header
 	server       *serverURL
 	doer         HTTPDoer
 	retry        RetryConfig
@@ -48,7 +49,7 @@ func WithAPIKey(key string) Option {
 		if strings.ContainsAny(key, "\r\n") {
 			return &ValidationError{Field: "APIKey", Reason: "contains a line break"}
 		}
-		c.apiKey = key
+		c.apiKey, c.apiKeyHeader = key, []string{key}
 		return nil
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -196,5 +198,55 @@ func TestRetryConfigValidate(t *testing.T) {
 	none := RetryConfig{Strategy: RetryNone}
 	if err := none.validate(); err != nil {
 		t.Errorf("RetryNone needs nothing else: %v", err)
+	}
+}
+
+func TestPresize(t *testing.T) {
+	size := int64(unsafe.Sizeof(Connection{}))
+	for _, tc := range []struct {
+		length, per int64
+		want        int64
+	}{
+		{7_148_433, 714, 7_148_433/714 + 7_148_433/714/16}, // 10k real connections: the count plus 1/16
+		{-1, 714, 0},                           // length unknown: chunks instead
+		{7_148_433, 3, 0},                      // "{}" elements are not connections: do not trust the length
+		{7_000_000, 300, 2 * 7_000_000 / size}, // small elements: at most twice the length in bytes
+		{1 << 28, 200, 2 * (1 << 28) / size},   // a length of the body limit (the caller's cap) bounds it too
+	} {
+		if got := presize(tc.length, tc.per); int64(got) != tc.want {
+			t.Errorf("presize(%d, %d) = %d, want %d", tc.length, tc.per, got, tc.want)
+		}
+	}
+}
+
+// Lists decode the same whatever the strategy: one slice (no length), presized, or chunked.
+func TestDecodeListStrategies(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 1040, 1041, 3000} {
+		var b strings.Builder
+		b.WriteString("[")
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"id":"c-%d","provider":"p","projectId":"proj","authScheme":"apiKey","status":"created",
+				"createTime":"2024-03-01T09:00:00Z","group":{"groupRef":"g","groupName":"G","projectId":"proj","createTime":"2024-03-01T09:00:00Z"},
+				"consumer":{"consumerRef":"c","consumerName":"C","projectId":"proj","createTime":"2024-03-01T09:00:00Z"}}`, i)
+		}
+		b.WriteString("]")
+		body := b.String()
+		for _, length := range []int64{-1, int64(len(body))} {
+			var got []Connection
+			if err := decodeList(strings.NewReader(body), &got, length); err != nil {
+				t.Fatalf("n=%d length=%d: %v", n, length, err)
+			}
+			if len(got) != n {
+				t.Fatalf("n=%d length=%d: %d decoded", n, length, len(got))
+			}
+			for i, c := range got {
+				if c.ID != fmt.Sprintf("c-%d", i) || c.Group.GroupRef != "g" {
+					t.Fatalf("n=%d length=%d: element %d = %+v", n, length, i, c)
+				}
+			}
+		}
 	}
 }
