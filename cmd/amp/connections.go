@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
+)
+
+// newConnectionsCmd returns `amp connections` and its subcommands.
+func (a *app) newConnectionsCmd() *cobra.Command {
+	cmd := newGroupCmd("connections", "List, get, generate, update and delete the connections of a project")
+	cmd.Aliases = []string{"connection", "conn"}
+	cmd.Long = `The connections of an Ampersand project: each is one customer's stored credential for one SaaS provider.
+Every subcommand needs --project, the project's ID or name.`
+	cmd.AddCommand(a.newListCmd(), a.newGetCmd(), a.newGenerateCmd(), a.newUpdateCmd(), a.newDeleteCmd())
+	return cmd
+}
+
+// addProjectFlag adds the required --project flag to cmd.
+func addProjectFlag(cmd *cobra.Command, project *string) {
+	cmd.Flags().StringVarP(project, "project", "p", "", "project ID or name (required)")
+	_ = cmd.MarkFlagRequired("project")
+}
+
+// noFlagValues turns off file completion for flags whose values amp cannot guess.
+func noFlagValues(cmd *cobra.Command, names ...string) {
+	for _, name := range names {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
+}
+
+// newListCmd returns `amp connections list`: Connections.List with the filters as flags.
+func (a *app) newListCmd() *cobra.Command {
+	var req client.ListConnectionsRequest
+	cmd := &cobra.Command{
+		Use:   "list --project P [--provider X] [--group-ref G] [--consumer-ref C]",
+		Short: "List the connections of a project",
+		Long: `List the connections of a project, optionally only those of one provider, group or consumer (filters
+combine). Credentials are never included.
+
+Table columns: ID, PROVIDER, GROUP (group ref), CONSUMER (consumer ref), AUTH SCHEME, STATUS, CREATED (UTC).
+JSON: an array of the API's Connection objects ([] when there are none).`,
+		Example: `  amp connections list --project my-project
+  amp connections list --project my-project --provider salesforce --group-ref acme -o json | jq -r '.[].id'`,
+		Args:              cobra.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			c, err := a.newClient()
+			if err != nil {
+				return err
+			}
+			conns, err := c.Connections.List(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			return a.printConnections(conns)
+		}),
+	}
+	addProjectFlag(cmd, &req.ProjectIDOrName)
+	f := cmd.Flags()
+	f.StringVar(&req.Provider, "provider", "", "only connections to this provider, e.g. salesforce")
+	f.StringVar(&req.GroupRef, "group-ref", "", "only connections of this group (your ID for the customer)")
+	f.StringVar(&req.ConsumerRef, "consumer-ref", "", "only connections of this consumer (your ID for the user)")
+	noFlagValues(cmd, "project", "provider", "group-ref", "consumer-ref")
+	return cmd
+}
+
+// newGetCmd returns `amp connections get`: Connections.Get, printing credentials masked unless --show-secrets.
+func (a *app) newGetCmd() *cobra.Command {
+	var (
+		req         client.GetConnectionRequest
+		refresh     string
+		showSecrets bool
+	)
+	cmd := &cobra.Command{
+		Use:   "get CONNECTION-ID --project P [--include-creds] [--include-refresh-token] [--refresh MODE] [--show-secrets]",
+		Short: "Show one connection, optionally with its credentials",
+		Long: `Show one connection. With --include-creds the reply carries the API key or the OAuth2 access token and
+scopes; with --include-refresh-token the refresh token too. --refresh renews an OAuth2 access token first:
+force always, ifExpired only when it has expired.
+
+Credential values are masked (their first 4 characters and "…") in both table and JSON output unless
+--show-secrets is given. In a table they follow the connection as a second table
+(CREDENTIAL, VALUE, ISSUED, EXPIRES).`,
+		Example: `  amp connections get conn-123 --project my-project
+  amp connections get conn-123 --project my-project --include-creds --refresh ifExpired --show-secrets -o json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			switch client.RefreshMode(refresh) {
+			case "", client.RefreshForce, client.RefreshIfExpired:
+				req.Refresh = client.RefreshMode(refresh)
+			default:
+				return usageErrorf("invalid --refresh %q: use %s or %s", refresh, client.RefreshForce, client.RefreshIfExpired)
+			}
+			req.ConnectionID = args[0]
+			c, err := a.newClient()
+			if err != nil {
+				return err
+			}
+			conn, err := c.Connections.Get(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			return a.printConnection(conn, showSecrets)
+		}),
+	}
+	addProjectFlag(cmd, &req.ProjectIDOrName)
+	f := cmd.Flags()
+	f.BoolVar(&req.IncludeCreds, "include-creds", false, "include the API key, or the OAuth2 access token and scopes")
+	f.BoolVar(&req.IncludeRefreshToken, "include-refresh-token", false, "include the OAuth2 refresh token as well")
+	f.StringVar(&refresh, "refresh", "", "refresh the OAuth2 access token first: force or ifExpired")
+	f.BoolVar(&showSecrets, "show-secrets", false, "print credential values in full instead of masked")
+	_ = cmd.RegisterFlagCompletionFunc("refresh", cobra.FixedCompletions(
+		[]string{string(client.RefreshForce), string(client.RefreshIfExpired)}, cobra.ShellCompDirectiveNoFileComp))
+	noFlagValues(cmd, "project")
+	return cmd
+}
+
+// newDeleteCmd returns `amp connections delete`: Connections.Delete.
+func (a *app) newDeleteCmd() *cobra.Command {
+	var req client.DeleteConnectionRequest
+	cmd := &cobra.Command{
+		Use:   "delete CONNECTION-ID --project P",
+		Short: "Delete a connection",
+		Long: `Delete a connection. The API replies with no content: in table format amp prints a confirmation line,
+in JSON format nothing.`,
+		Example:           `  amp connections delete conn-123 --project my-project`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			req.ConnectionID = args[0]
+			c, err := a.newClient()
+			if err != nil {
+				return err
+			}
+			if err := c.Connections.Delete(cmd.Context(), req); err != nil {
+				return err
+			}
+			if a.format() == formatTable {
+				_, err = fmt.Fprintf(a.stdout, "Deleted connection %s.\n", clean(req.ConnectionID))
+			}
+			return err
+		}),
+	}
+	addProjectFlag(cmd, &req.ProjectIDOrName)
+	noFlagValues(cmd, "project")
+	return cmd
+}

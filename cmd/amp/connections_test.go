@@ -1,0 +1,249 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
+)
+
+func TestListJSON(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1"})
+	b := f.seed(t, gen.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g2", ConsumerRef: "c2", APIKey: "pat-na1-0123456789"})
+
+	r := f.amp(t, "connections", "list", "--project", testProject, "-o", "json")
+	wantCode(t, r, exitOK)
+	if !strings.HasPrefix(r.stdout, "[") {
+		t.Errorf("list JSON is not an array:\n%s", r.stdout)
+	}
+	got := decode[[]gen.Connection](t, r.stdout)
+	if len(got) != 2 || got[0].ID != a.ID || got[1].ID != b.ID {
+		t.Fatalf("listed %+v, want %s and %s", got, a.ID, b.ID)
+	}
+	if got[1].Provider != "hubspot" || got[1].Group.GroupRef != "g2" || got[1].AuthScheme != gen.AuthSchemeAPIKey || got[1].APIKey != "" {
+		t.Errorf("second connection = %+v", got[1])
+	}
+
+	// Filters are sent as the API's query parameters.
+	r = f.amp(t, "connections", "list", "-p", testProject, "--provider", "hubspot", "--group-ref", "g2", "--consumer-ref", "c2")
+	wantCode(t, r, exitOK)
+	if got := decode[[]gen.Connection](t, r.stdout); len(got) != 1 || got[0].ID != b.ID {
+		t.Errorf("filtered list = %+v, want only %s", got, b.ID)
+	}
+	reqs := f.srv.Requests()
+	q := reqs[len(reqs)-1].Query
+	if q.Get("provider") != "hubspot" || q.Get("groupRef") != "g2" || q.Get("consumerRef") != "c2" {
+		t.Errorf("query = %v", q)
+	}
+
+	// No connections: an empty array, not null.
+	r = f.amp(t, "connections", "list", "-p", "empty-project", "-o", "json")
+	wantCode(t, r, exitOK)
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("empty list = %q, want []", r.stdout)
+	}
+}
+
+func TestListTable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "group-with-a-long-ref", ConsumerRef: "c1"})
+	b := f.seed(t, gen.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g2", ConsumerRef: "c2", APIKey: "pat-na1-0123456789"})
+
+	r := f.amp(t, "connections", "list", "--project", testProject, "-o", "table")
+	wantCode(t, r, exitOK)
+	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("table has %d lines, want header and 2 rows:\n%s", len(lines), r.stdout)
+	}
+	header := lines[0]
+	if got := strings.Join(strings.Fields(header), " "); got != "ID PROVIDER GROUP CONSUMER AUTH SCHEME STATUS CREATED" {
+		t.Errorf("header = %q", got)
+	}
+	// Aligned: every value starts in its header's column.
+	for i, c := range []gen.Connection{a, b} {
+		row := lines[i+1]
+		for _, cell := range []struct{ column, value string }{
+			{"ID", c.ID}, {"PROVIDER", c.Provider}, {"GROUP", c.Group.GroupRef}, {"CONSUMER", c.Consumer.ConsumerRef},
+			{"AUTH SCHEME", string(c.AuthScheme)}, {"STATUS", string(c.Status)}, {"CREATED", formatTime(c.CreateTime)},
+		} {
+			col := strings.Index(header, cell.column)
+			if !strings.HasPrefix(row[col:], cell.value) {
+				t.Errorf("row %d: column %s does not start with %q:\n%s\n%s", i, cell.column, cell.value, header, row)
+			}
+		}
+	}
+	if strings.Contains(r.stdout, "CREDENTIAL") {
+		t.Errorf("list table shows credentials:\n%s", r.stdout)
+	}
+}
+
+func TestDefaultFormatFollowsTheTerminal(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1"})
+	// run's stdout is a buffer here, not a terminal: JSON.
+	r := f.amp(t, "connections", "list", "--project", testProject)
+	wantCode(t, r, exitOK)
+	decode[[]gen.Connection](t, r.stdout)
+
+	if isTerminal(&strings.Builder{}) {
+		t.Error("a strings.Builder is a terminal")
+	}
+	file, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if isTerminal(file) {
+		t.Error("a regular file is a terminal")
+	}
+	if dev, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil { // a character device, like a terminal
+		defer dev.Close()
+		if fi, err := dev.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && !isTerminal(dev) {
+			t.Errorf("%s, a character device, is not taken for a terminal", os.DevNull)
+		}
+	}
+}
+
+func TestGetMasksSecrets(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const key = "pat-na1-0123456789abcdef"
+	c := f.seedAPIKey(t, key)
+	get := []string{"connections", "get", c.ID, "--project", testProject, "--include-creds"}
+
+	for _, format := range []string{"json", "table"} {
+		r := f.amp(t, append(get, "-o", format)...)
+		wantCode(t, r, exitOK)
+		wantContains(t, format+" output", r.stdout, "pat-…")
+		wantNotContains(t, format+" output", r.stdout, key, "pat-n")
+
+		r = f.amp(t, append(get, "-o", format, "--show-secrets")...)
+		wantCode(t, r, exitOK)
+		wantContains(t, format+" output with --show-secrets", r.stdout, key)
+	}
+	r := f.amp(t, append(get, "-o", "json")...)
+	if got := decode[gen.Connection](t, r.stdout); got.ID != c.ID || got.APIKey != "pat-…" {
+		t.Errorf("get JSON = %+v", got)
+	}
+	r = f.amp(t, append(get, "-o", "table")...)
+	rows := tableRows(r.stdout)
+	if len(rows) != 5 || rows[1][0] != c.ID || len(rows[2]) != 0 || strings.Join(rows[3], " ") != "CREDENTIAL VALUE ISSUED EXPIRES" ||
+		strings.Join(rows[4], " ") != "apiKey pat-… - -" {
+		t.Errorf("get table:\n%s", r.stdout)
+	}
+
+	// Without --include-creds the API sends no credential, and the table has none.
+	r = f.amp(t, "connections", "get", c.ID, "--project", testProject, "-o", "table", "--show-secrets")
+	wantCode(t, r, exitOK)
+	wantNotContains(t, "output", r.stdout, "CREDENTIAL", key)
+}
+
+func TestGetMasksOAuth2Tokens(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const access, refresh = "access-token-value-0001", "refresh-token-value-0002"
+	expires := time.Now().Add(time.Hour).UTC()
+	c := f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1",
+		OAuth2AuthorizationCode: gen.OAuth2AuthorizationCode{
+			AccessToken:  gen.OAuth2Token{Token: access, ExpiresAt: expires},
+			RefreshToken: gen.OAuth2Token{Token: refresh},
+			Scopes:       []string{"api", "refresh_token"},
+		}})
+	get := []string{"connections", "get", c.ID, "-p", testProject, "--include-refresh-token"}
+
+	r := f.amp(t, append(get, "-o", "json")...)
+	wantCode(t, r, exitOK)
+	got := decode[gen.Connection](t, r.stdout).OAuth2AuthorizationCode
+	if got.AccessToken.Token != "acce…" || got.RefreshToken.Token != "refr…" || formatTime(got.AccessToken.ExpiresAt) != formatTime(expires) {
+		t.Errorf("masked tokens = %+v", got)
+	}
+	wantNotContains(t, "JSON", r.stdout, access, refresh)
+
+	r = f.amp(t, append(get, "-o", "table")...)
+	wantCode(t, r, exitOK)
+	wantContains(t, "table", r.stdout, "accessToken", "acce…", formatTime(expires), "refreshToken", "refr…", "scopes", "api,refresh_token")
+	wantNotContains(t, "table", r.stdout, access, refresh)
+
+	r = f.amp(t, append(get, "-o", "table", "--show-secrets")...)
+	wantContains(t, "table with --show-secrets", r.stdout, access, refresh)
+
+	// --refresh force renews the access token and is sent as the API's query parameter.
+	r = f.amp(t, append(get, "-o", "json", "--show-secrets", "--refresh", "force")...)
+	wantCode(t, r, exitOK)
+	if tok := decode[gen.Connection](t, r.stdout).OAuth2AuthorizationCode.AccessToken.Token; tok == access || tok == "" {
+		t.Errorf("access token after --refresh force = %q", tok)
+	}
+	reqs := f.srv.Requests()
+	if q := reqs[len(reqs)-1].Query; q.Get("refresh") != "force" || q.Get("includeRefreshToken") != "true" {
+		t.Errorf("query = %v", q)
+	}
+}
+
+func TestMaskSecret(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"":                         "",
+		"short":                    "…",
+		"elevenchars":              "…",
+		"twelve-chars":             "twel…",
+		"pat-na1-0123456789abcdef": "pat-…",
+		"ééééééééééééé":            "éééé…",
+	} {
+		if got := maskSecret(in); got != want {
+			t.Errorf("maskSecret(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestGetRefreshValue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.amp(t, "connections", "get", "c", "-p", testProject, "--refresh", "always")
+	wantCode(t, r, exitUsage)
+	wantContains(t, "stderr", r.stderr, `invalid --refresh "always": use force or ifExpired`)
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+func TestDelete(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a, b := f.seedAPIKey(t, "key-a-0123456789"), f.seedAPIKey(t, "key-b-0123456789")
+
+	r := f.amp(t, "connections", "delete", a.ID, "--project", testProject, "-o", "table")
+	wantCode(t, r, exitOK)
+	if r.stdout != "Deleted connection "+a.ID+".\n" {
+		t.Errorf("table output = %q", r.stdout)
+	}
+	r = f.amp(t, "connections", "delete", b.ID, "--project", testProject, "-o", "json")
+	wantCode(t, r, exitOK)
+	if r.stdout != "" {
+		t.Errorf("JSON output = %q, want nothing (the API replies 204)", r.stdout)
+	}
+	if conns := f.srv.Connections(testProject); len(conns) != 0 {
+		t.Errorf("connections left: %+v", conns)
+	}
+	r = f.amp(t, "connections", "get", a.ID, "--project", testProject)
+	wantCode(t, r, exitAPIClient)
+	wantContains(t, "stderr", r.stderr, "getConnection: 404 Not Found", "Detail:", a.ID, "Request ID:")
+}
+
+func TestIDsAreEscapedNotInterpreted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.amp(t, "connections", "get", "a/b?c", "--project", testProject)
+	wantCode(t, r, exitAPIClient)
+	reqs := f.srv.Requests()
+	if len(reqs) != 1 || reqs[0].Operation != amptest.OpGetConnection || !strings.HasSuffix(reqs[0].Path, "/connections/a%2Fb%3Fc") {
+		t.Errorf("requests = %+v", reqs)
+	}
+}

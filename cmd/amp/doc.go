@@ -1,0 +1,51 @@
+// Command amp is a command-line client for the connections endpoints of the Ampersand API, built on
+// package github.com/ampersand-sdk/ampersand-go/pkg/client, plus a standalone fake of the API for tests in
+// any language.
+//
+//	go install github.com/ampersand-sdk/ampersand-go/cmd/amp@latest
+//
+// # Usage
+//
+//	amp connections list     --project P [--provider X] [--group-ref G] [--consumer-ref C]
+//	amp connections get      ID --project P [--include-creds] [--include-refresh-token] [--refresh force|ifExpired] [--show-secrets]
+//	amp connections generate --project P --provider X --group-ref G --consumer-ref C [--group-name N] [--consumer-name N]
+//	                         [--workspace-ref W] [one credential: --api-key-credential-file F |
+//	                         --basic-username U --basic-password-file F | --client-id I --client-secret-file F [--scopes a,b]]
+//	amp connections generate --project P --params-file params.json   # or - for stdin
+//	amp connections update   ID --project P [--mask field,...] [--workspace-ref W] [one credential, as for generate]
+//	amp connections update   ID --project P --params-file update.json
+//	amp connections delete   ID --project P
+//	amp fake serve [--addr 127.0.0.1:0] [--key KEY]
+//	amp completion bash|zsh|fish|powershell
+//
+// Secrets are never taken as flag values, which would end up in shell history and process listings: the
+// Ampersand API key comes from the AMPERSAND_API_KEY environment variable or --api-key-file, and provider
+// credentials from files (a path, or - for stdin).
+//
+// Global flags: --api-key-file PATH, --server-url URL (default $AMPERSAND_SERVER_URL, else the real API),
+// --timeout DURATION (per attempt), --max-attempts N (1 disables retries), --insecure-http, --verbose and
+// -o table|json (default: table when stdout is a terminal, JSON otherwise). JSON output is the API's JSON;
+// list prints an array. Credential values in get output are masked unless --show-secrets is given.
+//
+// # Exit codes
+//
+//	0  success
+//	1  any other failure: interrupted, output could not be written, the fake server could not listen
+//	2  usage error: bad flags or arguments, unreadable input file, missing API key, or input the SDK
+//	   refused before sending anything (*client.ValidationError)
+//	3  the API answered 4xx (*client.APIError): not found, unauthorized, invalid request, …
+//	4  the API answered 5xx or could not be reached: *client.APIError 5xx (after retries),
+//	   *client.ConnectionError (refused, reset, timed out), *client.DecodeError (a malformed reply)
+//
+// Errors are printed on stderr with the problem's title, detail, remedy, issues and request ID.
+//
+// # The fake server
+//
+// amp fake serve runs package github.com/ampersand-sdk/ampersand-go/pkg/amptest as a standalone server,
+// like stripe-mock. It prints two lines on stdout and serves until SIGINT or SIGTERM:
+//
+//	AMPERSAND_SERVER_URL=http://127.0.0.1:41234/v1
+//	AMPERSAND_API_KEY=amptest-…
+//
+// amp itself reads both variables, so exporting them points amp (and any program that reads them) at the fake.
+package main

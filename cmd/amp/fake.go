@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
+)
+
+// newFakeCmd returns `amp fake` and its subcommand serve.
+func (a *app) newFakeCmd() *cobra.Command {
+	cmd := newGroupCmd("fake", "Run a fake Ampersand API for tests")
+	cmd.AddCommand(a.newFakeServeCmd())
+	return cmd
+}
+
+// newFakeServeCmd returns `amp fake serve`: an amptest.Server on --addr until the context ends (SIGINT or
+// SIGTERM in main).
+func (a *app) newFakeServeCmd() *cobra.Command {
+	var addr, key string
+	cmd := &cobra.Command{
+		Use:   "serve [--addr HOST:PORT] [--key KEY]",
+		Short: "Serve the in-memory fake of the connections API (pkg/amptest) until interrupted",
+		Long: `Serve pkg/amptest, the in-memory fake of the Ampersand connections API, like stripe-mock: programs in any
+language can test against it. It validates every request and reply against the OpenAPI document and keeps
+real state (generate, list filters, credentials, update masks, 404 after delete) in memory only.
+
+Once it listens it prints exactly two lines on stdout, then serves until SIGINT or SIGTERM and exits 0:
+  AMPERSAND_SERVER_URL=http://127.0.0.1:PORT/v1
+  AMPERSAND_API_KEY=KEY
+amp reads both variables, so exporting them points amp at the fake. The key is random unless --key is
+given; it is a test value, not a secret. Messages go to stderr.`,
+		Example: `  amp fake serve --addr 127.0.0.1:8080 --key test-key
+  amp fake serve > fake.env &   # then: export $(cat fake.env); amp connections list --project test`,
+		Args:              cobra.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			var opts []amptest.Option
+			if cmd.Flags().Changed("key") {
+				if key == "" {
+					return usageErrorf("--key is empty")
+				}
+				opts = append(opts, amptest.WithAPIKey(key))
+			}
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("fake serve: %w", err)
+			}
+			srv := amptest.NewServer(append(opts, amptest.WithListener(l))...) // closes l
+			defer srv.Close()
+			// One write, so that a reader sees both lines at once; os.Stdout is not buffered.
+			if _, err := fmt.Fprintf(a.stdout, "%s=%s\n%s=%s\n", envServerURL, srv.URL, envAPIKey, srv.APIKey); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "amp fake serve: fake Ampersand API at %s; stop with Ctrl-C\n", srv.URL)
+			<-cmd.Context().Done()
+			srv.Close()
+			fmt.Fprintln(a.stderr, "amp fake serve: stopped")
+			return nil
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:0", "TCP address to listen on (port 0: a free port)")
+	f.StringVar(&key, "key", "", "the API key the fake accepts (default: random)")
+	noFlagValues(cmd, "addr", "key")
+	return cmd
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
+)
+
+// Environment variables amp reads (through run's getenv, never os.Getenv directly).
+const (
+	envAPIKey    = "AMPERSAND_API_KEY"
+	envServerURL = "AMPERSAND_SERVER_URL"
+)
+
+// app is one invocation of amp: its streams, its environment and the values of the global flags. run builds
+// a fresh app and command tree per call, so that tests can run amp in process, in parallel.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	// Global flags.
+	apiKeyFile   string
+	serverURL    string
+	timeout      time.Duration
+	maxAttempts  int
+	insecureHTTP bool
+	verbose      bool
+	output       string
+
+	// apiKey is the resolved Ampersand API key, removed from everything amp prints.
+	apiKey string
+	// stdinUsedBy names the flag that read stdin ("-"), which only one flag may do.
+	stdinUsedBy string
+}
+
+// run is amp: it parses args, runs the command and returns the process exit code (see exitOK and the other
+// exit* constants). It reads the environment only through getenv.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	root := a.newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	return a.fail(cmd, err)
+}
+
+const rootLong = `amp manages the connections of an Ampersand project — the credentials your customers stored for SaaS
+providers — through the Ampersand API, and runs a fake of that API for tests (amp fake serve).
+
+Authentication: the Ampersand API key comes from the AMPERSAND_API_KEY environment variable or from a file
+named by --api-key-file; it is never accepted as a flag value. Provider credentials are read from files
+too (a path, or - for stdin).
+
+Output: -o table (aligned columns) or -o json (the API's JSON; list prints an array). The default is table
+when stdout is a terminal and JSON when it is piped or redirected.
+
+Exit codes:
+  0  success
+  1  any other failure (interrupted, output could not be written, the fake server could not listen)
+  2  usage error: bad flags or arguments, unreadable input file, missing API key, or input refused
+     before anything was sent (client.ValidationError)
+  3  the API answered 4xx: not found, unauthorized, invalid request, ...
+  4  the API answered 5xx (after retries), could not be reached (refused, reset, timed out), or sent a
+     reply that does not match the API schema`
+
+// newRootCmd builds the command tree with a's streams and flags.
+func (a *app) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "amp",
+		Short:         "Manage Ampersand connections from the command line",
+		Long:          rootLong,
+		SilenceErrors: true, // a.fail prints errors
+		SilenceUsage:  true,
+		// The checks every command needs, before any I/O.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return a.checkGlobalFlags() },
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.apiKeyFile, "api-key-file", "", "read the Ampersand API key from `PATH` (- for stdin) instead of $"+envAPIKey)
+	pf.StringVar(&a.serverURL, "server-url", "", "API base `URL` (default $"+envServerURL+", else "+client.DefaultServerURL+")")
+	pf.DurationVar(&a.timeout, "timeout", 0, "time limit of each attempt, e.g. 30s (0: none; retries have their own 5-minute bound)")
+	pf.IntVar(&a.maxAttempts, "max-attempts", 0, "attempts per call, the first included (1: no retries; 0: the SDK's default policy)")
+	pf.BoolVar(&a.insecureHTTP, "insecure-http", false, "allow sending the API key over plain http to a host that is not loopback")
+	pf.BoolVar(&a.verbose, "verbose", false, "log each attempt, response and retry on stderr (the key is redacted)")
+	pf.StringVarP(&a.output, "output", "o", "", "output format: table or json (default: table on a terminal, else json)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.MarkPersistentFlagFilename("api-key-file")
+
+	root.AddCommand(a.newConnectionsCmd(), a.newFakeCmd())
+	return root
+}
+
+// newGroupCmd returns a command that only holds subcommands: alone it prints its help; with an unknown
+// subcommand it is a usage error (cobra's default would print the help and succeed).
+func newGroupCmd(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+}
+
+// runE wraps a command's function so that a.fail can tell its errors from cobra's own (which are all usage
+// errors: unknown flags, missing arguments or required flags).
+func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := f(cmd, args); err != nil {
+			return &runError{err: err}
+		}
+		return nil
+	}
+}
+
+// checkGlobalFlags refuses global flag values that no command can use.
+func (a *app) checkGlobalFlags() error {
+	switch a.output {
+	case "", string(formatTable), string(formatJSON):
+	default:
+		return usageErrorf("invalid --output %q: use table or json", a.output)
+	}
+	if a.timeout < 0 {
+		return usageErrorf("invalid --timeout %s: must not be negative", a.timeout)
+	}
+	if a.maxAttempts < 0 {
+		return usageErrorf("invalid --max-attempts %d: must not be negative", a.maxAttempts)
+	}
+	return nil
+}
+
+// resolveAPIKey returns the Ampersand API key from --api-key-file, else from $AMPERSAND_API_KEY.
+func (a *app) resolveAPIKey() (string, error) {
+	var key string
+	if a.apiKeyFile != "" {
+		data, err := a.readInput("api-key-file", a.apiKeyFile)
+		if err != nil {
+			return "", err
+		}
+		if key = strings.TrimSpace(string(data)); key == "" {
+			return "", usageErrorf("--api-key-file %s is empty", a.apiKeyFile)
+		}
+	} else if key = strings.TrimSpace(a.getenv(envAPIKey)); key == "" {
+		return "", usageErrorf("no Ampersand API key: set %s or pass --api-key-file PATH", envAPIKey)
+	}
+	return key, nil
+}
+
+// newClient returns an SDK client configured by the global flags and the environment.
+func (a *app) newClient() (*client.Client, error) {
+	key, err := a.resolveAPIKey()
+	if err != nil {
+		return nil, err
+	}
+	a.apiKey = key
+	opts := []client.Option{client.WithAPIKey(key)}
+	serverURL := a.serverURL
+	if serverURL == "" {
+		serverURL = strings.TrimSpace(a.getenv(envServerURL))
+	}
+	if serverURL != "" {
+		opts = append(opts, client.WithServerURL(serverURL))
+	}
+	if a.timeout > 0 {
+		opts = append(opts, client.WithTimeout(a.timeout))
+	}
+	switch {
+	case a.maxAttempts == 1:
+		opts = append(opts, client.WithoutRetries())
+	case a.maxAttempts > 1:
+		rc := client.DefaultRetryConfig()
+		rc.MaxAttempts = a.maxAttempts
+		opts = append(opts, client.WithRetryConfig(rc))
+	}
+	if a.insecureHTTP {
+		opts = append(opts, client.WithInsecureHTTP())
+	}
+	if a.verbose {
+		h := slog.NewTextHandler(redactingWriter{a}, &slog.HandlerOptions{Level: slog.LevelDebug})
+		opts = append(opts, client.WithLogger(slog.New(h)))
+	}
+	return client.New(opts...)
+}
+
+// redactingWriter writes to stderr with the API key removed: the SDK's logs already redact it, and this
+// keeps it so whatever they may print. A slog handler writes each record in one call, so the key is never
+// split across writes.
+type redactingWriter struct{ a *app }
+
+func (w redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.a.stderr, w.a.redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
