@@ -186,6 +186,12 @@ func (cfg *config) attempt(ctx context.Context, op *operation, base *http.Reques
 	began := time.Now()
 	cfg.logRequest(ctx, op.id, req, n)
 	resp, err := cfg.doer.Do(req)
+	if err == nil && resp == nil { // a broken HTTPDoer; net/http never does this
+		err = errors.New("the HTTP client returned neither a response nor an error")
+	}
+	if err == nil && resp.Body == nil {
+		resp.Body = http.NoBody
+	}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
@@ -199,7 +205,7 @@ func (cfg *config) attempt(ctx context.Context, op *operation, base *http.Reques
 		return cfg.decodeSuccess(ctx, actx, op, resp)
 	}
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	apiErr := &APIError{Operation: op.id, StatusCode: resp.StatusCode, Body: body, Header: resp.Header, secret: cfg.apiKey}
+	apiErr := &APIError{Operation: op.id, StatusCode: resp.StatusCode, Body: body, Header: resp.Header, secret: cfg.apiKeyRef}
 	if readErr == nil {
 		apiErr.Problem = parseProblem(resp.Header.Get("Content-Type"), body)
 	}
@@ -213,7 +219,7 @@ func (cfg *config) transportFailure(ctx, actx context.Context, op *operation, er
 	}
 	timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
 	return outcome{
-		err:       &ConnectionError{Operation: op.id, Timeout: timedOut, Err: err, secret: cfg.apiKey},
+		err:       &ConnectionError{Operation: op.id, Timeout: timedOut, Err: err, secret: cfg.apiKeyRef},
 		timedOut:  timedOut,
 		maybeSent: maybeSent,
 	}
@@ -236,7 +242,7 @@ func (cfg *config) decodeSuccess(ctx, actx context.Context, op *operation, resp 
 		return out
 	}
 	return outcome{resp: resp, final: true,
-		err: &DecodeError{Operation: op.id, StatusCode: resp.StatusCode, Body: body.headCopy(), Err: err}}
+		err: &DecodeError{Operation: op.id, StatusCode: resp.StatusCode, Body: body.headCopy(), Err: err, secret: cfg.apiKeyRef}}
 }
 
 // parseProblem decodes an error body as a problem document when its media type is JSON (application/json,

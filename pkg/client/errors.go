@@ -41,7 +41,7 @@ type APIError struct {
 	Header     http.Header // the response headers
 	Attempts   int         // how many attempts the call made
 
-	secret string // the API key, removed from Error()
+	secret *string // the API key, removed from Error(); a pointer so that %#v prints no key
 }
 
 // RequestID returns the server's ID for the failed request (from the problem, else the X-Request-Id header),
@@ -108,10 +108,12 @@ type DecodeError struct {
 	StatusCode int
 	Body       []byte // the start of the body, at most 64 KiB
 	Err        error
+
+	secret *string
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("ampersand: %s: %d %s: decoding the response: %v", e.Operation, e.StatusCode, http.StatusText(e.StatusCode), e.Err)
+	return redact(fmt.Sprintf("ampersand: %s: %d %s: decoding the response: %v", e.Operation, e.StatusCode, http.StatusText(e.StatusCode), e.Err), e.secret)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
@@ -125,7 +127,7 @@ type ConnectionError struct {
 	Timeout   bool // the last attempt hit the per-attempt timeout (WithTimeout)
 	Err       error
 
-	secret string
+	secret *string
 }
 
 func (e *ConnectionError) Error() string {
@@ -142,11 +144,11 @@ func (e *ConnectionError) Error() string {
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
-// redact removes secret from s. Error strings are built from server and transport messages, which the SDK
-// does not control; the key must never appear in them.
-func redact(s, secret string) string {
-	if secret == "" || !strings.Contains(s, secret) {
+// redact removes the key secret points at from s. Error strings and logs are built from server and
+// transport messages, which the SDK does not control; the key must never appear in them.
+func redact(s string, secret *string) string {
+	if secret == nil || *secret == "" || !strings.Contains(s, *secret) {
 		return s
 	}
-	return strings.ReplaceAll(s, secret, "[REDACTED]")
+	return strings.ReplaceAll(s, *secret, "[REDACTED]")
 }

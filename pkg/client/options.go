@@ -21,6 +21,7 @@ type Option func(*config) error
 type config struct {
 	apiKey       string
 	apiKeyHeader []string // []string{apiKey}, shared read-only by every request's header
+	apiKeyRef    *string  // &apiKey, held by errors and logs to redact it (%#v prints the address, not the key)
 	server       *serverURL
 	doer         HTTPDoer
 	retry        RetryConfig
@@ -49,7 +50,7 @@ func WithAPIKey(key string) Option {
 		if strings.ContainsAny(key, "\r\n") {
 			return &ValidationError{Field: "APIKey", Reason: "contains a line break"}
 		}
-		c.apiKey, c.apiKeyHeader = key, []string{key}
+		c.apiKey, c.apiKeyHeader, c.apiKeyRef = key, []string{key}, &key
 		return nil
 	}
 }

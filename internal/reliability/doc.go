@@ -1,0 +1,8 @@
+// Package reliability holds the SDK's reliability and security suite, tests only: a fault matrix (every
+// injected network and server fault × every operation, with attempts, outcome, server state, closed bodies
+// and leaked goroutines checked per cell), cancellation and deadline latency, hostile IDs and bodies, huge and
+// endless responses, and secret-leak checks of errors, logs, the fake's recorder and redirects.
+//
+// Run it with `go test -race -v ./internal/reliability/` to see the matrix and the measured figures; the
+// README's "Reliability" section reports them.
+package reliability

@@ -1,0 +1,303 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"math/big"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+)
+
+// Fuzz targets for every decoder of server output. `make fuzz` runs each for FUZZTIME (10 s in CI); plain
+// `go test` runs their seeds: the spec's examples, the hand-written edge cases below, and testdata/fuzz.
+
+// specExamples returns the JSON examples of the spec's operations, sorted: request and 2xx response bodies
+// (success) and error response bodies (problems).
+var specExamples = sync.OnceValues(func() (success, problems [][]byte) {
+	doc, err := spec.Load()
+	if err != nil {
+		panic(err)
+	}
+	add := func(dst *[][]byte, content openapi3.Content) {
+		for _, mt := range content {
+			values := []any{mt.Example}
+			for _, ex := range mt.Examples {
+				if ex != nil && ex.Value != nil {
+					values = append(values, ex.Value.Value)
+				}
+			}
+			for _, v := range values {
+				if b, err := json.Marshal(v); v != nil && err == nil {
+					*dst = append(*dst, b)
+				}
+			}
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				add(&success, op.RequestBody.Value.Content)
+			}
+			for code, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				if strings.HasPrefix(code, "2") {
+					add(&success, resp.Value.Content)
+				} else {
+					add(&problems, resp.Value.Content)
+				}
+			}
+		}
+	}
+	for _, s := range []*[][]byte{&success, &problems} {
+		slices.SortFunc(*s, bytes.Compare)
+		*s = slices.CompactFunc(*s, bytes.Equal)
+	}
+	return success, problems
+})
+
+// fuzzKey is the API key of the fuzzed client; seeds echo it in bodies.
+const fuzzKey = "fuzz-key-5ecret-0001"
+
+var (
+	problemSeeds = []string{
+		`{"title":"t","status":"500"}`, `{"status":503,"retryable":"yes","detail":"d"}`, `{"retryAfter":"soon","title":"t"}`,
+		`{"title":"a"}{"title":"b"}`, `{"title":"a"} `, `[]`, `null`, `"title"`, `{}`, `{"TITLE":"upper","Status":400}`,
+		`{"title":"a","title":"b"}`, "{\"detail\":\"\xff\xfe\"}", `{"status":1e400,"title":"t"}`, `{"status":2147483648,"title":"t"}`,
+		`{"issues":[{"name":"n","value":{"deep":[1,2.5,null,true]}}],"title":"t","context":{"k":[{}]}}`,
+		`{"time":"2024-01-01T00:00:00+23:59","retryAfter":"9999-12-31T23:59:59-23:59","title":"t"}`,
+		`{"detail":"key ` + fuzzKey + ` refused","requestId":"` + fuzzKey + `"}`,
+	}
+	connectionSeeds = []string{
+		`null`, `{}`, ` {"id":"a"} `, `{"id":"a"}x`, `{"id":"a"}{}`, `{"ID":"case","PROVIDER":"p"}`, `{"id":"a","id":"b"}`,
+		"{\"id\":\"\xff\"}", `{"id":1}`, `{"id":null,"createTime":null}`, `{"createTime":"2024-01-01T00:00:00.123456789+01:00"}`,
+		`{"createTime":"2024-01-01T00:00:00"}`, `{"providerMetadata":{"k":{"value":"v","source":"input","displayName":"d"}}}`,
+		`{"oauth2AuthorizationCode":{"scopes":["a",null]}}`, `{"status":"working","authScheme":"custom"}`, `{"group":[]}`,
+		`{"id":"\u0000\ud800"}`, `{"createTime":"` + fuzzKey + `"}`, `[{}]`, `[]`, `[null]`, `[{},]`, `[{"id":"a"},{"id":"b"}]`,
+		// Where encoding/json's rules are subtle: Unicode case folding (K is U+212A KELVIN SIGN, ſ U+017F), exact
+		// and folded duplicates, escaped names, merging repeated objects, nulls, and RFC 3339 edge cases.
+		`{"api\u212Aey":"kelvin"}`, "{\"\u017Ftatus\":\"long s\"}", `{"Id":"a","id":"b"}`, `{"id":"b","Id":"a"}`, `{"\u0069d":"esc"}`,
+		`{"group":{"groupRef":"a"},"group":{"groupName":"b"}}`, `{"providerMetadata":{"k":{"value":"a"},"k":{"source":"input"}}}`,
+		`{"oauth2AuthorizationCode":{"scopes":["a","b"]},"oauth2AuthorizationCode":{"scopes":["c"]}}`, `{"group":null}`,
+		`{"providerMetadata":{"k":null}}`, `{"providerMetadata":null}`, `{"x":{"y":[1,2e300,-0,"\ud83d\ude00"]},"id":"a"}`,
+		`{"createTime":"2024-02-30T00:00:00Z"}`, `{"createTime":"2024-01-01T23:59:60Z"}`, `{"createTime":"2024-01-01T24:00:00Z"}`,
+		`{"createTime":"2024-01-01t00:00:00z"}`, `{"createTime":"2024-01-01T00:00:00,5Z"}`, `{"createTime":"2024-01-01T00:00:00-00:00"}`,
+		`{"createTime":"2024-01-01T00:00:00+00:60"}`, `{"createTime":"0000-01-01T00:00:00+01:00"}`, `{"createTime":""}`,
+		`{"createTime":"2024-01-01T00:00:00.Z"}`, `{"createTime":" 2024-01-01T00:00:00Z"}`, "\ufeff{}", "{}\x00", "{}\f",
+		`{"x":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`,
+		`{"x":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `}`,
+	}
+)
+
+func FuzzParseProblem(f *testing.F) {
+	_, problems := specExamples()
+	for _, p := range problems {
+		f.Add("application/problem+json", p)
+	}
+	for i, s := range problemSeeds {
+		ct := []string{"application/problem+json", "application/json; charset=utf-8", "application/vnd.x+json", "text/html"}[i%4]
+		f.Add(ct, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
+		p := parseProblem(contentType, body)
+		if p == nil {
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(contentType); err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+			t.Fatalf("parsed a problem from media type %q", contentType)
+		}
+		out, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("the problem %+v does not re-marshal: %v", p, err)
+		}
+		again := parseProblem("application/problem+json", out)
+		if again == nil {
+			t.Fatalf("the re-marshalled problem %s does not parse", out)
+		}
+		if out2, _ := json.Marshal(again); !bytes.Equal(out, out2) {
+			t.Fatalf("re-marshalling is not stable:\n%s\n%s", out, out2)
+		}
+	})
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano()
+	for _, v := range []string{"0", "120", " 7 ", "+5", "-1", "5.5", "", "1e3", "0x10", "٣", "9223372036854775807",
+		"9223372036854775808", "9223372036", "9223372037", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT",
+		"Fri, 02 Jan 2026 03:04:06 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+		"Fri, 31 Dec 9999 23:59:59 GMT", "Mon, 01 Jan 0001 00:00:00 GMT"} {
+		f.Add(v, now)
+	}
+	f.Add("Fri, 31 Dec 9999 23:59:59 GMT", int64(math.MinInt64))
+	f.Add("Mon, 01 Jan 0001 00:00:00 GMT", int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, v string, nowNanos int64) {
+		now := time.Unix(0, nowNanos)
+		d, ok := parseRetryAfter(v, now)
+		if d < 0 || !ok && d != 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v, %v", v, d, ok)
+		}
+		trimmed := strings.TrimSpace(v)
+		if digits := strings.TrimPrefix(trimmed, "+"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+			// delay-seconds: exact, saturated at the largest Duration. Values beyond int64 seconds are not
+			// understood (ok false) and the backoff applies; values that fit must be understood.
+			want := new(big.Int)
+			want.SetString(digits, 10)
+			fits := want.IsInt64()
+			want.Mul(want, big.NewInt(int64(time.Second)))
+			if !want.IsInt64() {
+				want.SetInt64(math.MaxInt64)
+			}
+			if ok && d != time.Duration(want.Int64()) || !ok && fits {
+				t.Fatalf("parseRetryAfter(%q) = %v, %v; want %v", v, d, ok, time.Duration(want.Int64()))
+			}
+			return
+		}
+		if at, err := http.ParseTime(trimmed); err == nil {
+			if want := max(at.Sub(now), 0); !ok || d != want {
+				t.Fatalf("parseRetryAfter(%q) at %v = %v, %v; want %v", v, now, d, ok, want)
+			}
+		}
+	})
+}
+
+// The SDK's streaming decoder (github.com/go-json-experiment/json with encoding/json's semantics) must
+// agree with encoding/json: decodeJSON accepts exactly the inputs json.Unmarshal accepts — one JSON value
+// with optional surrounding whitespace; both refuse empty input and trailing data — and produces a
+// reflect.DeepEqual value, whatever the input's chunking (whole, or one byte per Read).
+func fuzzDecode[T any](f *testing.F) {
+	success, _ := specExamples()
+	for _, b := range success {
+		f.Add(b)
+	}
+	for _, s := range connectionSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want, got, gotBytewise T
+		errStd := json.Unmarshal(data, &want)
+		errSDK := decodeJSON(bytes.NewReader(data), &got)
+		errBytewise := decodeJSON(iotest.OneByteReader(bytes.NewReader(data)), &gotBytewise)
+		if (errStd == nil) != (errSDK == nil) {
+			t.Fatalf("json.Unmarshal: %v; decodeJSON: %v\ninput: %q", errStd, errSDK, data)
+		}
+		if (errSDK == nil) != (errBytewise == nil) {
+			t.Fatalf("decodeJSON whole: %v; one byte per Read: %v\ninput: %q", errSDK, errBytewise, data)
+		}
+		if errStd != nil {
+			return
+		}
+		if !reflect.DeepEqual(want, got) || !reflect.DeepEqual(got, gotBytewise) {
+			t.Fatalf("decoded values differ\ninput: %q\njson.Unmarshal: %#v\ndecodeJSON:     %#v\none byte/Read:  %#v", data, want, got, gotBytewise)
+		}
+	})
+}
+
+func FuzzDecodeConnection(f *testing.F)     { fuzzDecode[Connection](f) }
+func FuzzDecodeConnectionList(f *testing.F) { fuzzDecode[[]Connection](f) }
+
+// fuzzDoer answers every request with one canned response.
+type fuzzDoer struct {
+	status      int
+	contentType string
+	body        []byte
+	length      int64
+}
+
+func (d fuzzDoer) Do(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: d.status, Header: http.Header{"Content-Type": {d.contentType}}, Request: r,
+		Body: io.NopCloser(bytes.NewReader(d.body)), ContentLength: d.length}, nil
+}
+
+// The whole reply pipeline on arbitrary replies: a 2xx is a result equal to json.Unmarshal's or a
+// DecodeError exactly when json.Unmarshal fails; any other status is an APIError with the status, the body
+// capped at 64 KiB, the problem parsed from it, one attempt, and an Error() without the API key.
+func FuzzAPIErrorFromResponse(f *testing.F) {
+	success, problems := specExamples()
+	for _, b := range problems {
+		f.Add(400, "application/problem+json", b, false, true)
+	}
+	for _, b := range success {
+		f.Add(200, "application/json", b, true, true)
+		f.Add(201, "application/json", b, false, false)
+	}
+	for i, s := range append(problemSeeds, connectionSeeds...) {
+		f.Add(200+i*37%400, "application/problem+json", []byte(s), i%2 == 0, i%3 == 0)
+	}
+	f.Add(502, "text/html", bytes.Repeat([]byte("<p>"+fuzzKey+"</p>"), 5000), false, true)
+	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte, list, knownLength bool) {
+		status = 200 + int(uint(status)%400)
+		d := fuzzDoer{status: status, contentType: contentType, body: body, length: -1}
+		if knownLength {
+			d.length = int64(len(body))
+		}
+		c, err := New(WithAPIKey(fuzzKey), WithServerURL("http://127.0.0.1:1/v1"), WithHTTPClient(d), WithoutRetries())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want any
+		if list {
+			var l []Connection
+			l, err = c.Connections.List(context.Background(), ListConnectionsRequest{ProjectIDOrName: "p"})
+			got, want = &l, new([]Connection)
+		} else {
+			got, err = c.Connections.Get(context.Background(), GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
+			want = new(Connection)
+		}
+		if status < 300 {
+			checkSuccess(t, body, got, want, err)
+			return
+		}
+		var apiErr *APIError
+		capped := body[:min(len(body), maxErrorBody)]
+		switch {
+		case !errors.As(err, &apiErr):
+			t.Fatalf("status %d: err = %v, want an APIError", status, err)
+		case apiErr.StatusCode != status || apiErr.Attempts != 1 || !bytes.Equal(apiErr.Body, capped):
+			t.Fatalf("APIError: status %d, %d attempts, %d body bytes", apiErr.StatusCode, apiErr.Attempts, len(apiErr.Body))
+		case !reflect.DeepEqual(apiErr.Problem, parseProblem(contentType, capped)):
+			t.Fatalf("APIError.Problem = %+v, want the problem parsed from the body", apiErr.Problem)
+		case strings.Contains(err.Error(), fuzzKey):
+			t.Fatalf("the key leaked: %v", err)
+		case errors.Is(err, ErrNotFound) != (status == http.StatusNotFound):
+			t.Fatalf("errors.Is(%d, ErrNotFound) = %v", status, errors.Is(err, ErrNotFound))
+		}
+	})
+}
+
+// checkSuccess checks a 2xx outcome against json.Unmarshal of the same body. (DecodeError strings are not
+// checked for the key: see TestRegression_DecodeErrorShowsEchoedKey in internal/reliability.)
+func checkSuccess(t *testing.T, body []byte, got, want any, err error) {
+	t.Helper()
+	errStd := json.Unmarshal(body, want)
+	var decErr *DecodeError
+	switch {
+	case err != nil && !errors.As(err, &decErr):
+		t.Fatalf("2xx: err = %v, want nil or a DecodeError", err)
+	case (err == nil) != (errStd == nil):
+		t.Fatalf("json.Unmarshal: %v; SDK: %v\nbody: %q", errStd, err, body)
+	case err != nil:
+		return
+	}
+	if l, ok := want.(*[]Connection); ok && *l == nil {
+		*l = []Connection{} // List returns an empty list, never nil
+	}
+	if w := reflect.ValueOf(want).Elem().Interface(); !reflect.DeepEqual(reflect.ValueOf(got).Elem().Interface(), w) {
+		t.Fatalf("the SDK decoded %#v, json.Unmarshal %#v\nbody: %q", got, w, body)
+	}
+}
