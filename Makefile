@@ -3,17 +3,31 @@ GO            ?= go
 # Ampersand's published OpenAPI document, for the drift check. Override: make verify UPSTREAM_SPEC=path
 UPSTREAM_SPEC ?= ../shared/reference/ampersand-api.bundled.json
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT     := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_ROUNDS  ?= 6
+BENCH_FILTER  ?= ^Benchmark(Get|List10k|List10kPeakHeap|ConcurrentGet|Retry|DecodeList10k)$$
 
-.PHONY: demo test generate verify verify-spec verify-generated verify-deps lint vet
+.PHONY: demo test generate verify verify-spec verify-generated verify-deps lint vet bench bench-smoke
 
 ## demo: the quickstart — a connection's whole life against an in-process fake API (no network). With
 ## AMPERSAND_API_KEY and AMPERSAND_PROJECT set it runs against the real API instead.
 demo:
 	$(GO) run ./examples/quickstart
 
-## test: go vet, make verify, and every test under the race detector.
+## test: go vet, make verify, every test under the race detector, each fuzz target for FUZZTIME, and the
+## benchmarks of bench/ compiled and run once (make test is what CI and the README run).
 test: vet verify
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz bench-smoke
+
+## fuzz: run each fuzz target of pkg/client (every func Fuzz… in fuzz_test.go) for FUZZTIME, one at a time.
+FUZZTIME ?= 10s
+.PHONY: fuzz
+fuzz:
+	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/fuzz_test.go); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
+	done
 
 vet:
 	$(GO) vet ./...
@@ -48,9 +62,35 @@ verify-deps:
 	if [ -n "$$bad" ]; then echo "FAIL the SDK's packages import: $$bad"; exit 1; fi; \
 	echo "ok   pkg/client, gen and api import no OpenAPI or YAML library, nor amptest"
 
-## lint: gofmt, go vet, staticcheck, go mod tidy.
-lint: vet
+## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint.
+lint: vet spec-lint
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "FAIL gofmt would change: $$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
+	cd bench && $(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
+
+## spec-lint: lint api/openapi.yaml with vacuum, pinned in .vacuum/go.mod (its own module, so its dependencies stay
+## out of ours); the ruleset and its waivers, each with its reason, are .vacuum/ruleset.yaml and ignore.yaml.
+.PHONY: spec-lint
+spec-lint:
+	@vacuum=$$($(GO) -C .vacuum tool -n vacuum) || exit 1; \
+	if ! out=$$("$$vacuum" lint --ruleset .vacuum/ruleset.yaml --ignore-file .vacuum/ignore.yaml --fail-severity info \
+		--remote=false --details --no-clip --no-style --no-banner api/openapi.yaml 2>&1); then \
+		echo "$$out"; echo "FAIL api/openapi.yaml: vacuum findings above (rules and waivers: .vacuum/ruleset.yaml)"; exit 1; \
+	fi; \
+	echo "ok   api/openapi.yaml passes vacuum's recommended rules (.vacuum/ruleset.yaml)"
+
+## bench: the benchmarks of bench/ (its own module), BENCH_ROUNDS rounds with every contender in each round
+## (interleaved, so that a noisy moment hits them all), then a benchstat table. Not part of make test.
+bench:
+	@cd bench && rm -f results.txt && for i in $$(seq $(BENCH_ROUNDS)); do \
+		echo "round $$i/$(BENCH_ROUNDS)"; \
+		$(GO) test -run '^$$' -bench '$(BENCH_FILTER)' -count 1 . >> results.txt || exit 1; \
+	done
+	cd bench && $(GO) run $(BENCHSTAT) results.txt
+
+# The benchmarks compiled and each run once, so that they never rot (run by make test).
+bench-smoke:
+	cd bench && $(GO) vet ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null

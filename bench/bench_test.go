@@ -144,7 +144,11 @@ func BenchmarkConcurrentGet(b *testing.B) {
 	cases := []contender{
 		raw(srv, tunedTransport()),
 		sdk(srv),
-		func() contender { c := raw(srv, http.DefaultTransport.(*http.Transport).Clone()); c.name = "raw-default-transport"; return c }(),
+		func() contender {
+			c := raw(srv, http.DefaultTransport.(*http.Transport).Clone())
+			c.name = "raw-default-transport"
+			return c
+		}(),
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -10,9 +10,9 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/bench/internal/fixture"
 	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/go-faster/jx"
-	goccy "github.com/goccy/go-json"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	goccy "github.com/goccy/go-json"
 )
 
 // decoder decodes a listConnections body into the generated models.

@@ -261,7 +261,7 @@ type BasicAuth struct {
 	Username string `json:"username"`
 }
 
-// Connection defines model for Connection.
+// Connection One customer's stored credential for one SaaS provider in an Ampersand project: whose it is (group and consumer), its auth scheme and its status.
 type Connection struct {
 	// APIKey The API key used while making the connection.
 	//
@@ -272,13 +272,17 @@ type Connection struct {
 	//
 	// Example: oauth2/authorizationCode
 	AuthScheme AuthScheme `json:"authScheme"`
-	Consumer   Consumer   `json:"consumer"`
+
+	// Consumer The end user (consumer) who made a connection.
+	Consumer Consumer `json:"consumer"`
 
 	// CreateTime The time the connection was created.
 	//
 	// Example: 2023-07-13T21:34:44.816354Z
 	CreateTime time.Time `json:"createTime"`
-	Group      Group     `json:"group"`
+
+	// Group The group of users (for example, one customer's team or company) that a connection belongs to.
+	Group Group `json:"group"`
 
 	// ID The connection ID.
 	//
@@ -296,7 +300,9 @@ type Connection struct {
 	// Provider The SaaS provider that this Connection is for.
 	//
 	// Example: salesforce
-	Provider    string      `json:"provider"`
+	Provider string `json:"provider"`
+
+	// ProviderApp The app registered with the provider (its OAuth client) that a connection uses.
 	ProviderApp ProviderApp `json:"providerApp,omitempty,omitzero"`
 
 	// ProviderConsumerRef If available, the ID that Salesforce/Hubspot uses to identify this user (e.g. Salesforce has IDs in the form of https://login.salesforce.com/id/00D4x0000019CQTEA2/0054x000000orJ4AA).
@@ -305,6 +311,8 @@ type Connection struct {
 	ProviderConsumerRef string `json:"providerConsumerRef,omitempty,omitzero"`
 
 	// ProviderMetadata Provider-specific values of the connection, keyed by name.
+	//
+	// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
 	ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
 
 	// ProviderWorkspaceRef If available, the identifier for the provider workspace (e.g. the Salesforce subdomain).
@@ -378,6 +386,8 @@ type ConnectionRequest struct {
 	Provider string `json:"provider,omitempty,omitzero"`
 
 	// ProviderMetadata Provider-specific values of the connection, keyed by name.
+	//
+	// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
 	ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
 
 	// ProviderWorkspaceRef The ID of the provider workspace that this connection belongs to.
@@ -395,7 +405,7 @@ type ConnectionRequest struct {
 // Example: working
 type ConnectionStatus string
 
-// Consumer defines model for Consumer.
+// Consumer The end user (consumer) who made a connection.
 type Consumer struct {
 	// ConsumerName The name of the consumer.
 	//
@@ -473,6 +483,8 @@ type GenerateConnectionParams struct {
 	Provider string `json:"provider"`
 
 	// ProviderMetadata Provider-specific values of the connection, keyed by name.
+	//
+	// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
 	ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
 
 	// ProviderWorkspaceRef The ID of the provider workspace that this connection belongs to.
@@ -481,7 +493,7 @@ type GenerateConnectionParams struct {
 	ProviderWorkspaceRef string `json:"providerWorkspaceRef,omitempty,omitzero"`
 }
 
-// Group defines model for Group.
+// Group The group of users (for example, one customer's team or company) that a connection belongs to.
 type Group struct {
 	// CreateTime The time the group was created.
 	//
@@ -789,7 +801,7 @@ type Problem struct {
 	Type string `json:"type,omitempty,omitzero"`
 }
 
-// ProviderApp defines model for ProviderApp.
+// ProviderApp The app registered with the provider (its OAuth client) that a connection uses.
 type ProviderApp struct {
 	// ClientID The OAuth client ID for this app.
 	//
@@ -845,9 +857,11 @@ type ProviderAppMetadata struct {
 }
 
 // ProviderMetadata Provider-specific values of the connection, keyed by name.
+//
+// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
 type ProviderMetadata map[string]ProviderMetadataInfo
 
-// ProviderMetadataInfo defines model for ProviderMetadataInfo.
+// ProviderMetadataInfo One provider-specific value of a connection, and where it came from.
 type ProviderMetadataInfo struct {
 	// DisplayName The human-readable name for the field.
 	//

@@ -373,6 +373,8 @@ func (s *BasicAuth) SetPassword(val string) {
 	s.Password = val
 }
 
+// One customer's stored credential for one SaaS provider in an Ampersand project: whose it is (group
+// and consumer), its auth scheme and its status.
 // Ref: #/components/schemas/Connection
 type Connection struct {
 	// The connection ID.
@@ -783,6 +785,7 @@ func (s *ConnectionStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// The end user (consumer) who made a connection.
 // Ref: #/components/schemas/Consumer
 type Consumer struct {
 	// The consumer reference.
@@ -1056,6 +1059,7 @@ type GenerateConnectionUnprocessableEntity InputValidationProblem
 
 func (*GenerateConnectionUnprocessableEntity) generateConnectionRes() {}
 
+// The group of users (for example, one customer's team or company) that a connection belongs to.
 // Ref: #/components/schemas/Group
 type Group struct {
 	// The ID of the user group that has access to this installation.
@@ -2882,6 +2886,7 @@ func (o OptURI) Or(d url.URL) url.URL {
 	return d
 }
 
+// The app registered with the provider (its OAuth client) that a connection uses.
 // Ref: #/components/schemas/ProviderApp
 type ProviderApp struct {
 	// The provider app ID.
@@ -3063,6 +3068,7 @@ func (s *ProviderMetadata) init() ProviderMetadata {
 	return m
 }
 
+// One provider-specific value of a connection, and where it came from.
 // Ref: #/components/schemas/ProviderMetadataInfo
 type ProviderMetadataInfo struct {
 	// The value of the metadata field.

@@ -12,6 +12,7 @@ import (
 // SecuritySource is provider of security values (tokens, passwords, etc.).
 type SecuritySource interface {
 	// APIKeyHeader provides APIKeyHeader security value.
+	// An Ampersand API key, sent in the X-Api-Key header of every request.
 	APIKeyHeader(ctx context.Context, operationName OperationName) (APIKeyHeader, error)
 }
 
