@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -14,10 +15,20 @@ import (
 )
 
 // Success bodies are decoded with github.com/go-json-experiment/json — the module behind Go's coming
-// encoding/json/v2 — configured with encoding/json's semantics (case-insensitive names, duplicate names and
-// invalid UTF-8 accepted, as json.Unmarshal does), so results equal json.Unmarshal's while decoding is about
-// twice as fast and allocates less. BENCHMARKS.md records why it was chosen over the alternatives.
-var v1Semantics = jsonv1.DefaultOptionsV1()
+// encoding/json/v2 — with exactly the options that give encoding/json's results for the generated models:
+// names matched case-insensitively but with '-' and '_' significant, v1's merge and null semantics, v1's
+// time parsing, duplicate names and invalid UTF-8 accepted. The fuzz targets check this against
+// json.Unmarshal. The rest of v1 mode (jsonv1.DefaultOptionsV1) cannot change what these models decode to
+// (no methods but time.Time's, no ",string" tags, arrays, bytes or durations) and costs about 28%: it decodes
+// time.Time by calling its UnmarshalJSON method. BENCHMARKS.md records why this decoder was chosen.
+var v1Semantics = jsonv2.JoinOptions(
+	jsonv2.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsonv1.MergeWithLegacySemantics(true),
+	jsonv1.ParseTimeWithLooseRFC3339(true),
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
+)
 
 // errTooLarge is the decode error for a success body longer than the configured limit.
 var errTooLarge = errors.New("response body exceeds the limit (see WithMaxResponseBytes)")
@@ -91,6 +102,14 @@ func decodeJSON(r io.Reader, v any) error { return decodeBody(r, v, -1) }
 // sized once from the length, instead of one grown by copying.
 func decodeBody(r io.Reader, v any, length int64) error {
 	if list, ok := v.(*[]Connection); ok {
+		// The streaming decoder refills a few KiB at a time; a big buffer in front of the body turns the
+		// thousands of small reads of a large list into a few large ones.
+		if length < 0 || length > bigBody {
+			br := bigReaders.Get().(*bufio.Reader)
+			br.Reset(r)
+			defer func() { br.Reset(nil); bigReaders.Put(br) }()
+			r = br
+		}
 		return decodeList(r, list, length)
 	}
 	err := jsonv2.UnmarshalRead(r, v, v1Semantics)
@@ -101,6 +120,11 @@ func decodeBody(r io.Reader, v any, length int64) error {
 	}
 	return err
 }
+
+// bigBody is the body length from which a list is read through a 64 KiB buffer.
+const bigBody = 64 << 10
+
+var bigReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
 // decodeList decodes a JSON array of connections element by element. After the first elements it estimates
 // how many the body holds from its length and their size, and allocates the slice once with a little room:
