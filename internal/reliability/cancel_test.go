@@ -68,7 +68,7 @@ func TestCancelReturnsPromptly(t *testing.T) {
 func duringBackoff(t *testing.T) (func(context.Context) error, <-chan struct{}, func() int) {
 	f := newFake(t, client.WithRetryConfig(patientRetries()))
 	f.srv.InjectFault(amptest.OpGetConnection, amptest.Fault{Status: 503, Header: http.Header{"Retry-After": {"3600"}}})
-	waiting := f.logs.on("ampersand retry")
+	waiting := f.logs.On("ampersand retry")
 	call := func(ctx context.Context) error {
 		_, err := operations[1].call(ctx, f.c, project, f.seed.ID)
 		var apiErr *client.APIError
@@ -91,7 +91,7 @@ func duringRequest(t *testing.T) (func(context.Context) error, <-chan struct{}, 
 		hold(r, release)
 	})
 	c, d := rawClient(t, ts, client.WithRetryConfig(patientRetries()))
-	t.Cleanup(func() { d.checkClosed(t) })
+	t.Cleanup(func() { d.CheckClosed(t) })
 	return getCall(c), arrived, func() int { return int(n.Load()) }
 }
 
@@ -109,9 +109,9 @@ func duringBody(t *testing.T) (func(context.Context) error, <-chan struct{}, fun
 		hold(r, release)
 	})
 	c, d := rawClient(t, ts, client.WithRetryConfig(patientRetries()))
-	d.replied = make(chan struct{})
-	t.Cleanup(func() { d.checkClosed(t) })
-	return getCall(c), d.replied, func() int { return int(n.Load()) }
+	d.Replied = make(chan struct{})
+	t.Cleanup(func() { d.CheckClosed(t) })
+	return getCall(c), d.Replied, func() int { return int(n.Load()) }
 }
 
 // hold blocks a handler for an hour, until the client goes away, or until the test ends.

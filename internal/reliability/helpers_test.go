@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/internal/testutil"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -35,20 +34,9 @@ func fastRetries() client.RetryConfig {
 	return rc
 }
 
-// countingDoer is an HTTPDoer with its own fresh transport that counts the response bodies it hands out and
-// how many of them were closed. (A non-*http.Client doer skips the SDK's redirect guard; no test here
-// redirects through it.)
-type countingDoer struct {
-	hc             *http.Client
-	opened, closed atomic.Int64
-	// replied, when set before the first call, is closed when the first response (headers) is handed over.
-	replied chan struct{}
-	once    sync.Once
-}
-
 // newCountingDoer returns a doer over a fresh transport, whose idle connections are closed when t ends.
 // Its first refuse dials go to a closed port instead, and fail with "connection refused".
-func newCountingDoer(t testing.TB, refuse ...int) *countingDoer {
+func newCountingDoer(t testing.TB, refuse ...int) *testutil.CountingDoer {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
 	if len(refuse) > 0 && refuse[0] > 0 {
@@ -67,45 +55,14 @@ func newCountingDoer(t testing.TB, refuse ...int) *countingDoer {
 			return dialer.DialContext(ctx, network, addr)
 		}
 	}
-	return &countingDoer{hc: &http.Client{Transport: tr}}
-}
-
-func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
-	resp, err := d.hc.Do(r)
-	if resp != nil && resp.Body != nil {
-		d.opened.Add(1)
-		resp.Body = &countedBody{ReadCloser: resp.Body, d: d}
-		if d.replied != nil {
-			d.once.Do(func() { close(d.replied) })
-		}
-	}
-	return resp, err
-}
-
-type countedBody struct {
-	io.ReadCloser
-	d    *countingDoer
-	once sync.Once
-}
-
-func (b *countedBody) Close() error {
-	b.once.Do(func() { b.d.closed.Add(1) })
-	return b.ReadCloser.Close()
-}
-
-// checkClosed fails t unless every body handed to the SDK was closed.
-func (d *countingDoer) checkClosed(t testing.TB) {
-	t.Helper()
-	if o, c := d.opened.Load(), d.closed.Load(); o != c {
-		t.Errorf("%d response bodies opened, %d closed", o, c)
-	}
+	return &testutil.CountingDoer{HC: &http.Client{Transport: tr}}
 }
 
 // fake is a fresh amptest server with one seeded connection, and a client with a fresh transport.
 type fake struct {
 	srv  *amptest.Server
-	doer *countingDoer
-	logs *logRecorder
+	doer *testutil.CountingDoer
+	logs *testutil.LogRecorder
 	c    *client.Client
 	seed gen.Connection // the seeded connection of project
 }
@@ -116,7 +73,7 @@ func newFake(t testing.TB, opts ...client.Option) *fake { return newFakeRefusing
 // newFakeRefusing is newFake whose client's first refuse dials are refused.
 func newFakeRefusing(t testing.TB, refuse int, opts ...client.Option) *fake {
 	t.Helper()
-	f := &fake{srv: amptest.NewServer(), logs: &logRecorder{}}
+	f := &fake{srv: amptest.NewServer(), logs: &testutil.LogRecorder{}}
 	t.Cleanup(f.srv.Close) // runs after the transport's idle connections are closed
 	f.doer = newCountingDoer(t, refuse)
 	seed, err := f.srv.SeedConnection(project, gen.GenerateConnectionParams{
@@ -218,59 +175,6 @@ func reportedAttempts(err error) (n int, ok bool) {
 	return 0, false
 }
 
-// logRecorder is a slog.Handler that keeps every record and can signal when a message is logged.
-type logRecorder struct {
-	mu     sync.Mutex
-	recs   []slog.Record
-	notify map[string]chan struct{} // message → closed the first time it is logged
-}
-
-func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler            { return l }
-
-func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.recs = append(l.recs, r.Clone())
-	if ch, ok := l.notify[r.Message]; ok {
-		close(ch)
-		delete(l.notify, r.Message)
-	}
-	return nil
-}
-
-// on returns a channel closed when msg is next logged.
-func (l *logRecorder) on(msg string) <-chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.notify == nil {
-		l.notify = map[string]chan struct{}{}
-	}
-	ch := make(chan struct{})
-	l.notify[msg] = ch
-	return ch
-}
-
-// retryWaits returns the wait of every "ampersand retry" record.
-func (l *logRecorder) retryWaits() []time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []time.Duration
-	for _, r := range l.recs {
-		if r.Message != "ampersand retry" {
-			continue
-		}
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "wait" {
-				out = append(out, a.Value.Duration())
-			}
-			return true
-		})
-	}
-	return out
-}
-
 // newRawServer starts an httptest server for handlers that misbehave beyond amptest's faults. release is
 // closed when t ends, before the server closes: a handler that blocks must also select on it.
 func newRawServer(t testing.TB, h func(w http.ResponseWriter, r *http.Request, release <-chan struct{})) *httptest.Server {
@@ -283,7 +187,7 @@ func newRawServer(t testing.TB, h func(w http.ResponseWriter, r *http.Request, r
 }
 
 // rawClient returns a client for a raw server with a fresh transport, without retries unless opts say so.
-func rawClient(t testing.TB, ts *httptest.Server, opts ...client.Option) (*client.Client, *countingDoer) {
+func rawClient(t testing.TB, ts *httptest.Server, opts ...client.Option) (*client.Client, *testutil.CountingDoer) {
 	t.Helper()
 	d := newCountingDoer(t)
 	base := []client.Option{client.WithServerURL(ts.URL + "/v1"), client.WithAPIKey("raw-key"),

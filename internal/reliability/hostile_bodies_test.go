@@ -121,7 +121,7 @@ func TestHugeErrorBody(t *testing.T) {
 	if allocated > 8*mib {
 		t.Errorf("reading a 5 MB error body allocated %d MiB", allocated/mib)
 	}
-	d.checkClosed(t)
+	d.CheckClosed(t)
 	t.Logf("5 MB error body: %d KiB kept, %.1f MiB allocated, live heap peak +%.1f MiB", len(apiErr.Body)/kib, mb(allocated), mb(peak))
 }
 
@@ -137,7 +137,7 @@ func TestHugeSuccessBodyOverTheLimit(t *testing.T) {
 	if allocated > 64*mib {
 		t.Errorf("a 100 MB body under a 16 MiB limit allocated %d MiB", allocated/mib)
 	}
-	d.checkClosed(t)
+	d.CheckClosed(t)
 	t.Logf("100 MB body, 16 MiB limit: server wrote %.1f MiB before the client hung up; %.1f MiB allocated, live heap peak +%.1f MiB",
 		mb(uint64(sent.Load())), mb(allocated), mb(peak))
 }
@@ -157,7 +157,7 @@ func TestEndlessBody(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() == nil {
 			t.Fatalf("err = %v, want the context's deadline", err)
 		}
-		d.checkClosed(t)
+		d.CheckClosed(t)
 		t.Logf("endless trickle: returned %v after the 300 ms deadline, %.1f MiB received", late, mb(uint64(sent.Load())))
 	})
 	t.Run("flood, 1 MiB limit", func(t *testing.T) {
@@ -172,7 +172,7 @@ func TestEndlessBody(t *testing.T) {
 		if allocated > 16*mib {
 			t.Errorf("an endless body under a 1 MiB limit allocated %d MiB", allocated/mib)
 		}
-		d.checkClosed(t)
+		d.CheckClosed(t)
 		t.Logf("endless flood, 1 MiB limit: %.1f MiB allocated", mb(allocated))
 	})
 }
@@ -198,7 +198,7 @@ func TestLyingContentLength(t *testing.T) {
 	if allocated > 2*limit+4*mib {
 		t.Errorf("a %d-byte body claiming 64 MiB made the SDK allocate %.1f MiB (limit %d MiB)", len(body), mb(allocated), limit/mib)
 	}
-	d.checkClosed(t)
+	d.CheckClosed(t)
 	t.Logf("%d-byte list claiming 64 MiB, 4 MiB limit: %.1f MiB allocated", len(body), mb(allocated))
 }
 

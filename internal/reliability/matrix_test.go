@@ -157,8 +157,8 @@ func runCell(t *testing.T, row fault, op operation, want string) string {
 	if errors.As(err, &connErr) && connErr.Timeout != row.slow {
 		t.Errorf("ConnectionError.Timeout = %v, want %v", connErr.Timeout, row.slow)
 	}
-	f.doer.checkClosed(t)
-	checkWaits(t, f.logs.retryWaits(), n+row.refuse, row.hint)
+	f.doer.CheckClosed(t)
+	checkWaits(t, f.logs.RetryWaits(), n+row.refuse, row.hint)
 	// The attempts after a fault got normal service and took effect: every one the server saw but the
 	// faulted one. The faulted attempt took effect when the row acted.
 	normal := n

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ampersand-sdk/ampersand-go/internal/testutil"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -76,8 +77,8 @@ func secretCalls(t *testing.T, c *client.Client, opts ...client.Option) map[stri
 	ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
 	defer cancel()
 	errs["DeadlineExceeded"] = get(ctx, "slow")
-	logs := &logRecorder{}
-	waiting := logs.on("ampersand retry")
+	logs := &testutil.LogRecorder{}
+	waiting := logs.On("ampersand retry")
 	ctx, cancel = context.WithCancel(bg)
 	done := goCall(func() error {
 		return get(ctx, "busy", client.WithRetryConfig(patientRetries()), client.WithLogger(slog.New(logs)))
@@ -232,7 +233,7 @@ func TestKeyNotInRecorder(t *testing.T) {
 	if dump := fmt.Sprintf("%#v", reqs); len(reqs) != 7 || strings.Contains(dump, canary) || !strings.Contains(dump, amptest.Redacted) {
 		t.Errorf("%d requests recorded; the key leaked or was not redacted:\n%s", len(reqs), short(dump))
 	}
-	d.checkClosed(t)
+	d.CheckClosed(t)
 }
 
 // nilDoer is an HTTPDoer that breaks the contract of http.Client.Do: no response and no error, or a

@@ -99,32 +99,6 @@ const connJSON = `{"id":"conn-1","projectId":"proj-1","provider":"salesforce",
 	"consumer":{"consumerRef":"c","consumerName":"C","projectId":"proj-1","createTime":"2024-03-01T09:00:00Z"},
 	"authScheme":"oauth2/authorizationCode","status":"working","createTime":"2024-03-01T09:00:00.123456Z"}`
 
-// countingDoer wraps an http.Client and counts response bodies not yet closed.
-type countingDoer struct {
-	inner *http.Client
-	open  atomic.Int32
-}
-
-func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
-	resp, err := d.inner.Do(r)
-	if resp != nil {
-		d.open.Add(1)
-		resp.Body = &closeCounter{ReadCloser: resp.Body, d: d}
-	}
-	return resp, err
-}
-
-type closeCounter struct {
-	io.ReadCloser
-	d    *countingDoer
-	once sync.Once
-}
-
-func (c *closeCounter) Close() error {
-	c.once.Do(func() { c.d.open.Add(-1) })
-	return c.ReadCloser.Close()
-}
-
 var bg = context.Background()
 
 func unescapePath(s string) (string, error) { return url.PathUnescape(s) }

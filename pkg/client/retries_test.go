@@ -7,10 +7,10 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/ampersand-sdk/ampersand-go/internal/testutil"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
@@ -49,44 +49,9 @@ func reset(w http.ResponseWriter, _ *http.Request) {
 	conn.Close()
 }
 
-// logRecorder captures the SDK's log records.
-type logRecorder struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.recs = append(l.recs, r.Clone())
-	return nil
-}
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler      { return l }
-
-// waits returns the waits of the retry decisions logged so far.
-func (l *logRecorder) waits() []time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []time.Duration
-	for _, r := range l.recs {
-		if r.Message != "ampersand retry" {
-			continue
-		}
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "wait" {
-				out = append(out, a.Value.Duration())
-			}
-			return true
-		})
-	}
-	return out
-}
-
 func TestRetriesUntilSuccess(t *testing.T) {
 	api := newFakeAPI(t, sequence(status(503), status(429), ok))
-	doer := &countingDoer{inner: &http.Client{}}
+	doer := &testutil.CountingDoer{HC: &http.Client{}}
 	conn, err := api.newClient(t, client.WithHTTPClient(doer)).Connections.Generate(bg, genReq)
 	if err != nil || conn.ID != "conn-1" {
 		t.Fatalf("%v %+v", err, conn)
@@ -100,7 +65,7 @@ func TestRetriesUntilSuccess(t *testing.T) {
 			t.Errorf("attempt %d sent %q, attempt 1 sent %q: the full body must be resent", i+2, r.Body, reqs[0].Body)
 		}
 	}
-	if n := doer.open.Load(); n != 0 {
+	if n := doer.Open(); n != 0 {
 		t.Errorf("%d response bodies left open", n)
 	}
 	if n := api.newConns.Load(); n != 1 {
@@ -125,7 +90,7 @@ func TestServerHintsAreHonouredAndCapped(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			api := newFakeAPI(t, sequence(tc.step, ok))
-			logs := &logRecorder{}
+			logs := &testutil.LogRecorder{}
 			rc := fastRetries()
 			rc.MaxInterval = tc.cap
 			ctx, cancel := context.WithTimeout(bg, 10*time.Second)
@@ -134,20 +99,20 @@ func TestServerHintsAreHonouredAndCapped(t *testing.T) {
 			if err != nil {
 				t.Fatalf("an hour-long hint capped at %s must be waited for and retried: %v", tc.cap, err)
 			}
-			if w := logs.waits(); len(w) != 1 || w[0] != tc.cap {
+			if w := logs.RetryWaits(); len(w) != 1 || w[0] != tc.cap {
 				t.Errorf("waits %v, want [%s] (the hint, capped)", w, tc.cap)
 			}
 		})
 	}
 	t.Run("short hint replaces backoff", func(t *testing.T) {
 		api := newFakeAPI(t, sequence(status(429, "Retry-After", "1"), ok))
-		logs := &logRecorder{}
+		logs := &testutil.LogRecorder{}
 		rc := fastRetries()
 		rc.MaxInterval = 2 * time.Second
 		if _, err := api.newClient(t, client.WithRetryConfig(rc), client.WithLogger(slog.New(logs))).Connections.Get(bg, getReq()); err != nil {
 			t.Fatal(err)
 		}
-		if w := logs.waits(); len(w) != 1 || w[0] != time.Second {
+		if w := logs.RetryWaits(); len(w) != 1 || w[0] != time.Second {
 			t.Errorf("waits %v, want [1s]", w)
 		}
 	})
