@@ -19,7 +19,7 @@ import (
 // names matched case-insensitively but with '-' and '_' significant, v1's merge and null semantics, v1's
 // time parsing, duplicate names and invalid UTF-8 accepted. The fuzz targets check this against
 // json.Unmarshal. The rest of v1 mode (jsonv1.DefaultOptionsV1) cannot change what these models decode to
-// (no methods but time.Time's, no ",string" tags, arrays, bytes or durations) and costs about 28%: it decodes
+// (no methods but time.Time's, no ",string" tags, arrays, bytes or durations) and costs about 20%: it decodes
 // time.Time by calling its UnmarshalJSON method. BENCHMARKS.md records why this decoder was chosen.
 var v1Semantics = jsonv2.JoinOptions(
 	jsonv2.MatchCaseInsensitiveNames(true),
