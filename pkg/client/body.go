@@ -94,8 +94,9 @@ func (b *bodyReader) release() {
 	}
 }
 
-// decodeJSON decodes exactly one JSON value from r into v, streaming: the body is never held whole in memory.
-// Trailing data after the value is an error.
+// decodeJSON decodes exactly one JSON value from r into v; trailing data after it is an error. A list of
+// connections is decoded element by element, so its body is never held whole; any other value (one
+// connection, about a kilobyte) is buffered by the decoder as it goes.
 func decodeJSON(r io.Reader, v any) error { return decodeBody(r, v, -1) }
 
 // decodeBody is decodeJSON with the body's length, when known (else -1): a list is then decoded into a slice
