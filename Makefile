@@ -18,6 +18,7 @@ demo:
 ## benchmarks of bench/ compiled and run once (make test is what CI and the README run).
 test: vet verify
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Memory|Budget|TokenGuard' ./pkg/client # allocation figures: without the race detector
 	$(MAKE) --no-print-directory fuzz bench-smoke
 
 ## fuzz: run each fuzz target of pkg/client (every func Fuzz… in fuzz_test.go) for FUZZTIME, one at a time.
@@ -32,7 +33,7 @@ fuzz:
 vet:
 	$(GO) vet ./...
 
-## generate: regenerate gen/ from api/openapi.yaml (after editing the spec).
+## generate: regenerate gen/ and pkg/client's generated files from api/openapi.yaml (after editing the spec).
 generate:
 	$(GO) generate ./...
 
@@ -55,6 +56,15 @@ verify-generated:
 	extra=$$(ls gen | grep -v -x -e connections.gen.go -e generate.go -e '.*_test.go' || true); \
 	if [ -n "$$extra" ]; then echo "FAIL unexpected files in gen/: $$extra"; exit 1; fi; \
 	echo "ok   gen/ is up to date with api/openapi.yaml"
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	roots=$$(sed -n 's|^//go:generate go run ../../internal/cmd/decodergen -o decode.gen.go ||p' pkg/client/doc.go) && \
+	$(GO) run ./internal/cmd/decodergen -o "$$tmp/decode.gen.go" $$roots && \
+	if ! cmp -s "$$tmp/decode.gen.go" pkg/client/decode.gen.go; then \
+		diff -u pkg/client/decode.gen.go "$$tmp/decode.gen.go" | head -60; \
+		echo "FAIL pkg/client/decode.gen.go is not what api/openapi.yaml and gen/ generate: run 'make generate' and commit"; \
+		exit 1; \
+	fi; \
+	echo "ok   pkg/client/decode.gen.go is up to date with api/openapi.yaml and gen/"
 
 # kin-openapi (and any YAML parser) must stay out of what users' programs link, and imports flow one way.
 verify-deps:
@@ -94,3 +104,4 @@ bench:
 # The benchmarks compiled and each run once, so that they never rot (run by make test).
 bench-smoke:
 	cd bench && $(GO) vet ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+

@@ -14,13 +14,8 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
-// Success bodies are decoded with github.com/go-json-experiment/json — the module behind Go's coming
-// encoding/json/v2 — with exactly the options that give encoding/json's results for the generated models:
-// names matched case-insensitively but with '-' and '_' significant, v1's merge and null semantics, v1's
-// time parsing, duplicate names and invalid UTF-8 accepted. The fuzz targets check this against
-// json.Unmarshal. The rest of v1 mode (jsonv1.DefaultOptionsV1) cannot change what these models decode to
-// (no methods but time.Time's, no ",string" tags, arrays, bytes or durations) and costs about 20%: it decodes
-// time.Time by calling its UnmarshalJSON method. BENCHMARKS.md records why this decoder was chosen.
+// v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
+// the tokenizer of the generated decoders (decoder.go) and the decoding of problem documents use them.
 var v1Semantics = jsonv2.JoinOptions(
 	jsonv2.MatchCaseInsensitiveNames(true),
 	jsonv1.MatchCaseSensitiveDelimiter(true),
@@ -33,27 +28,41 @@ var v1Semantics = jsonv2.JoinOptions(
 // errTooLarge is the decode error for a success body longer than the configured limit.
 var errTooLarge = errors.New("response body exceeds the limit (see WithMaxResponseBytes)")
 
-// bodyReader reads a success body for the decoder: it enforces the size limit, records the first transport
-// error (a connection that broke off mid-body is retried like a connection error, a malformed body is not),
-// and keeps the first 64 KiB for DecodeError.Body. Readers are pooled: a call allocates none.
+// bodyReader reads a success body for the decoder: it enforces the size limit and the decoder's token
+// bound, records the first transport error (a connection that broke off mid-body is retried like a
+// connection error, a malformed body is not), and keeps the first 64 KiB for DecodeError.Body. Readers are
+// pooled: a call allocates none.
 type bodyReader struct {
 	r       io.Reader
 	left    int64 // bytes still allowed
 	read    int64 // bytes read so far
 	readErr error // the first error from r other than io.EOF
 	head    bytes.Buffer
+	dec     *jsontext.Decoder // when set, the decoder reading this body: see Read
 }
 
 var bodyReaders = sync.Pool{New: func() any { return new(bodyReader) }}
 
 func newBodyReader(r io.Reader, limit int64) *bodyReader {
 	b := bodyReaders.Get().(*bodyReader)
-	b.r, b.left, b.read, b.readErr = r, limit, 0, nil
+	b.r, b.left, b.read, b.readErr, b.dec = r, limit, 0, nil, nil
 	b.head.Reset()
 	return b
 }
 
+// tokenGuard is how far reading may run ahead of what the decoder has consumed: one token of maxTokenBytes,
+// plus a read buffer in between.
+const tokenGuard = maxTokenBytes + bigBody
+
 func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.dec != nil {
+		room := tokenGuard - (b.read - b.dec.InputOffset())
+		if room <= 0 {
+			// The decoder holds more than any single token may be long: refuse before it grows further.
+			return 0, errTokenTooLarge
+		}
+		p = p[:min(int64(len(p)), room)]
+	}
 	if b.left <= 0 {
 		var one [1]byte
 		n, err := b.r.Read(one[:])
@@ -83,147 +92,225 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// headCopy returns the start of the body read so far.
-func (b *bodyReader) headCopy() []byte { return bytes.Clone(b.head.Bytes()) }
+// headCopy returns the start of the body for a DecodeError: it first reads on until it holds 64 KiB (or the
+// body or its limit ends), so that DecodeError.Body shows the body as documented, not just the part the
+// decoder had reached when it failed.
+func (b *bodyReader) headCopy() []byte {
+	if b.readErr == nil {
+		var buf [4096]byte
+		for b.head.Len() < maxErrorBody && b.left > 0 {
+			n, err := b.r.Read(buf[:min(len(buf), maxErrorBody-b.head.Len(), int(min(b.left, int64(len(buf)))))])
+			b.head.Write(buf[:n])
+			b.left -= int64(n)
+			if err != nil {
+				break
+			}
+		}
+	}
+	return bytes.Clone(b.head.Bytes())
+}
 
 // release returns b to the pool; b must not be used afterwards.
 func (b *bodyReader) release() {
-	b.r = nil
+	b.r, b.dec = nil, nil
 	if b.head.Cap() <= 2*maxErrorBody {
 		bodyReaders.Put(b)
 	}
 }
 
-// decodeJSON decodes exactly one JSON value from r into v; trailing data after it is an error. A list of
-// connections is decoded element by element, so its body is never held whole; any other value (one
-// connection, about a kilobyte) is buffered by the decoder as it goes.
-func decodeJSON(r io.Reader, v any) error { return decodeBody(r, v, -1) }
-
-// decodeBody is decodeJSON with the body's length, when known (else -1): a list is then decoded into a slice
-// sized once from the length, instead of one grown by copying.
-func decodeBody(r io.Reader, v any, length int64) error {
-	if list, ok := v.(*[]Connection); ok {
-		// The streaming decoder refills a few KiB at a time; a big buffer in front of the body turns the
-		// thousands of small reads of a large list into a few large ones.
-		if length < 0 || length > bigBody {
-			br := bigReaders.Get().(*bufio.Reader)
-			br.Reset(r)
-			defer func() { br.Reset(nil); bigReaders.Put(br) }()
-			r = br
-		}
-		return decodeList(r, list, length)
-	}
-	err := jsonv2.UnmarshalRead(r, v, v1Semantics)
-	if err == io.ErrUnexpectedEOF || errors.Is(err, io.EOF) {
-		if br, ok := r.(*bodyReader); ok && br.read == 0 {
-			return errors.New("empty body")
-		}
-	}
-	return err
-}
-
 // bigBody is the body length from which a list is read through a 64 KiB buffer.
 const bigBody = 64 << 10
 
-var bigReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+var bigReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bigBody) }}
 
-// decodeList decodes a JSON array of connections element by element. After the first elements it estimates
-// how many the body holds from its length and their size, and allocates the slice once with a little room:
-// a growing slice of 700-byte structs would otherwise copy them repeatedly and hold several times the
-// body's size in memory at its peak. length is trusted only so far: the caller caps it at the body limit,
-// the estimate is made only when the first elements look like real connections (at least minConnJSON
-// bytes each), and the slice never reserves more than twice length in bytes.
-func decodeList(r io.Reader, out *[]Connection, length int64) error {
-	dec := jsontext.NewDecoder(r, v1Semantics)
-	tok, err := dec.ReadToken()
-	switch {
-	case err == io.EOF:
-		return errors.New("empty body")
-	case err != nil:
-		return err
-	case tok.Kind() == 'n':
-		*out = nil
-		return expectEOF(dec)
-	case tok.Kind() != '[':
-		return fmt.Errorf("expected a JSON array, found %v", tok.Kind())
+// decodeBody decodes a success body into v: a *Connection or a *[]Connection. length is the body's
+// announced length (≤ 0: unknown).
+func decodeBody(r io.Reader, v any, length int64) error {
+	switch v := v.(type) {
+	case *[]Connection:
+		return decodeList(r, length, v)
+	case *Connection:
+		return decodeConnectionBody(r, v)
 	}
-	const probe = 16
-	list := make([]Connection, 0, probe)
-	var full [][]Connection // filled chunks, when the length is unknown
-	for dec.PeekKind() != ']' {
-		if len(list) == cap(list) {
-			switch n := presize(length, dec.InputOffset()/probe); {
-			case len(list) == probe && full == nil && n > probe:
-				grown := make([]Connection, probe, n)
-				copy(grown, list)
-				list = grown
-			default:
-				// Unknown (or exceeded) length: keep what is decoded where it is and start a new chunk; the
-				// chunks are joined once at the end. Growing one slice would copy it again and again.
-				full = append(full, list)
-				list = make([]Connection, 0, listChunk)
-			}
+	panic(fmt.Sprintf("ampersand: no decoder for %T", v))
+}
+
+// decodeJSON is decodeBody with an unknown length.
+func decodeJSON(r io.Reader, v any) error { return decodeBody(r, v, -1) }
+
+// decodeConnectionBody decodes a body that holds one connection.
+func decodeConnectionBody(r io.Reader, v *Connection) error {
+	d := newDecoder(r)
+	defer d.release()
+	if err := decodeConnectionValue(d, v, nil); err != nil {
+		return d.emptyOr(r, err)
+	}
+	return d.end()
+}
+
+// decodeList decodes a body that holds a JSON array of connections, element by element: the body is never
+// held whole. length is the body's announced length (≤ 0: unknown), capped by the caller at the body limit;
+// the slice is sized from it once the first elements show how long a connection is, as far as the
+// allocation budget allows (a false length cannot make the client reserve memory the body does not pay
+// for), and grows in steps otherwise.
+func decodeList(r io.Reader, length int64, out *[]Connection) error {
+	if length <= 0 || length > bigBody {
+		// The decoder refills a few KiB at a time; a big buffer in front of the body turns the thousands of
+		// small reads of a large list into a few large ones.
+		br := bigReaders.Get().(*bufio.Reader)
+		br.Reset(r)
+		defer func() { br.Reset(nil); bigReaders.Put(br) }()
+		r = bufferedBody{br, r}
+	}
+	d := newDecoder(r)
+	defer d.release()
+	tok, err := d.dec.ReadToken()
+	switch {
+	case err != nil:
+		return d.emptyOr(r, err)
+	case tok.Kind() != '[':
+		return d.fail("expected an array of connections, found "+kindName(tok.Kind()), nil)
+	}
+	l := listBuilder{d: d, length: length}
+	for d.more() {
+		if err := l.next(); err != nil {
+			return err
 		}
-		list = append(list, Connection{})
-		if err := jsonv2.UnmarshalDecode(dec, &list[len(list)-1], v1Semantics); err != nil {
+		if err := decodeConnectionValue(d, &l.list[len(l.list)-1], &path{index: l.n - 1}); err != nil {
 			return err
 		}
 	}
-	if _, err := dec.ReadToken(); err != nil {
+	if err := d.close(); err != nil {
 		return err
 	}
-	*out = join(full, list)
-	return expectEOF(dec)
+	if *out, err = l.result(); err != nil {
+		return err
+	}
+	return d.end()
 }
 
-// listChunk is the number of connections in one chunk of a list of unknown length (about 700 KB).
-const listChunk = 1024
+// bufferedBody reads through a bufio.Reader while keeping the body reader visible, so that newDecoder arms
+// its token guard.
+type bufferedBody struct {
+	*bufio.Reader
+	body io.Reader
+}
 
-// join returns the chunks and last as one slice, copying only when there is more than one.
-func join(chunks [][]Connection, last []Connection) []Connection {
-	if len(chunks) == 0 {
-		return last
+// listBuilder collects a list's elements under the decoder's allocation budget. Every element is charged
+// its size when it is appended; the capacity reserved ahead of the elements (a slice sized from the
+// announced length) is bounded by listReserve, plus half of what the budget has to spare — so a false
+// length cannot make the client reserve memory the body does not pay for.
+type listBuilder struct {
+	d        *decoder
+	length   int64          // the announced body length, or ≤ 0
+	list     []Connection   // the slice being filled
+	full     [][]Connection // filled chunks, before the slice is sized or once its estimate is exceeded
+	n        int            // elements so far
+	presized bool           // the slice was sized from the length (once only)
+}
+
+const (
+	probe       = 16              // elements decoded before the slice is sized from the length
+	listChunk   = 1024            // the size of a chunk when the length is unknown (about 700 KB)
+	listReserve = decodeSlack / 2 // capacity a list may reserve ahead of its elements
+	connSize    = int64(unsafe.Sizeof(Connection{}))
+	minConnJSON = 200 // less than the JSON of the smallest valid connection (its required properties alone)
+)
+
+// next makes room for one more element and appends a zero one.
+func (l *listBuilder) next() error {
+	if err := l.d.charge(connSize); err != nil {
+		return err
 	}
-	n := len(last)
-	for _, c := range chunks {
-		n += len(c)
+	if len(l.list) == cap(l.list) {
+		l.grow()
 	}
-	out := make([]Connection, 0, n)
-	for _, c := range chunks {
+	l.list = append(l.list, Connection{})
+	l.n++
+	return nil
+}
+
+// grow makes room in l.list: the first time, for the probe; then, once the estimate from the announced
+// length can be reserved, for all of it (the elements so far are copied over, and charged again); else a
+// new chunk. A chunk keeps what is decoded where it is: growing one slice would copy it again and again.
+func (l *listBuilder) grow() {
+	if l.list == nil {
+		l.list = make([]Connection, 0, probe)
+		return
+	}
+	offset := l.d.dec.InputOffset()
+	if est := presize(l.length, offset/int64(l.n)); !l.presized && est > l.n {
+		reserve := int64(est-l.n) * connSize
+		if spare := max(maxAmplification*offset+decodeSlack-l.d.used, 0); reserve <= listReserve+spare/2 {
+			l.d.used += int64(l.n) * connSize // the copies
+			grown := make([]Connection, 0, est)
+			for _, c := range l.full {
+				grown = append(grown, c...)
+			}
+			l.list, l.full, l.presized = append(grown, l.list...), nil, true
+			return
+		}
+	}
+	l.full = append(l.full, l.list)
+	l.list = make([]Connection, 0, listChunk)
+}
+
+// result returns the elements as one slice, joining the chunks when there are several.
+func (l *listBuilder) result() ([]Connection, error) {
+	if len(l.full) == 0 {
+		if l.list == nil {
+			return []Connection{}, nil
+		}
+		return l.list, nil
+	}
+	if err := l.d.charge(int64(l.n) * connSize); err != nil {
+		return nil, err
+	}
+	out := make([]Connection, 0, l.n)
+	for _, c := range l.full {
 		out = append(out, c...)
 	}
-	return append(out, last...)
+	return append(out, l.list...), nil
 }
 
-// minConnJSON is less than the JSON of the smallest valid connection (its required fields alone).
-const minConnJSON = 200
-
 // presize returns the capacity to give a list whose body is length bytes long (≤ 0: unknown) and whose
-// first elements took per bytes each: the estimated count plus 1/16, or 0 to let the slice grow as it goes.
+// first elements took per bytes each: the estimated count plus 1/16, or 0 when the length cannot be trusted.
 func presize(length, per int64) int {
 	if length <= 0 || per < minConnJSON {
 		return 0
 	}
 	est := length / per
-	est += est / 16
-	// Never reserve more than twice length in bytes: enough for connections of 350 JSON bytes or more, and a
-	// bound on what a server announcing a false length (at most the body limit) can make the client reserve.
-	if byBytes := 2 * length / int64(unsafe.Sizeof(Connection{})); est > byBytes {
-		est = byBytes
-	}
-	return int(est)
+	return int(est + est/16)
 }
 
-// expectEOF reports trailing data after the value.
-func expectEOF(dec *jsontext.Decoder) error {
-	switch _, err := dec.ReadToken(); {
+// end reports trailing data after the value.
+func (d *decoder) end() error {
+	switch _, err := d.dec.ReadToken(); {
 	case err == io.EOF:
 		return nil
 	case err == nil:
-		return errors.New("unexpected data after the JSON value")
+		return d.fail("unexpected data after the JSON value", nil)
 	default:
 		return fmt.Errorf("after the JSON value: %w", err)
 	}
+}
+
+// emptyOr turns the error of a body that ended before its first byte into "empty body".
+func (d *decoder) emptyOr(r io.Reader, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if br, ok := bodyOf(r); ok && br.read == 0 && br.readErr == nil {
+			return errNotJSON
+		}
+	}
+	return err
+}
+
+func bodyOf(r io.Reader) (*bodyReader, bool) {
+	if bb, ok := r.(bufferedBody); ok {
+		r = bb.body
+	}
+	br, ok := r.(*bodyReader)
+	return br, ok
 }
 
 func decodeJSONBytes(data []byte, v any) error { return jsonv2.Unmarshal(data, v, v1Semantics) }

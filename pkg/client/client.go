@@ -1,9 +1,9 @@
 package client
 
 import (
+	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -11,6 +11,7 @@ import (
 )
 
 // Client is the entry point of the SDK. Create it once with New and share it: it is safe for concurrent use.
+// Printing a Client (with any fmt verb) shows its server and never its API key.
 type Client struct {
 	// Connections lists, generates, gets, updates and deletes connections.
 	Connections *ConnectionsService
@@ -24,12 +25,10 @@ type ConnectionsService struct{ client *Client }
 
 // New returns a Client configured by opts. The API key comes from WithAPIKey, else from the
 // AMPERSAND_API_KEY environment variable; without one New fails. Every option can also be given to a
-// single call to override the client's setting for that call.
+// single call to override the client's setting for that call. The client's retry budget (see
+// RetryConfig.BudgetCapacity) is created here, from the client's RetryConfig.
 func New(opts ...Option) (*Client, error) {
-	c := &Client{cfg: config{
-		retry:        DefaultRetryConfig(),
-		maxBodyBytes: DefaultMaxResponseBytes,
-	}}
+	c := &Client{cfg: config{retry: DefaultRetryConfig()}}
 	c.cfg.server, _ = parseServerURL(DefaultServerURL)
 	for _, opt := range opts {
 		if opt == nil {
@@ -39,7 +38,7 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if c.cfg.apiKey == "" {
+	if c.cfg.key == nil {
 		key := strings.TrimSpace(os.Getenv("AMPERSAND_API_KEY"))
 		if key == "" {
 			return nil, &ValidationError{Field: "APIKey", Reason: "no API key: use WithAPIKey or set AMPERSAND_API_KEY"}
@@ -54,9 +53,39 @@ func New(opts ...Option) (*Client, error) {
 	if err := c.cfg.check(); err != nil {
 		return nil, err
 	}
+	if rc := c.cfg.retry; rc.Strategy == RetryBackoff && rc.BudgetCapacity > 0 {
+		c.cfg.budget = newBudget(rc.BudgetCapacity)
+		c.cfg.budgetCapacity = rc.BudgetCapacity
+	}
 	c.Connections = &ConnectionsService{client: c}
 	return c, nil
 }
+
+// CloseIdleConnections closes the idle keep-alive connections of the client's HTTP client (its goroutines
+// end with them), as http.Client.CloseIdleConnections does; calls in progress are not affected, and later
+// calls open new connections. It does nothing for an HTTPDoer without a CloseIdleConnections method.
+func (c *Client) CloseIdleConnections() {
+	if c == nil {
+		return
+	}
+	if d, ok := c.cfg.doer.(interface{ CloseIdleConnections() }); ok {
+		d.CloseIdleConnections()
+	}
+}
+
+// String describes the client without its API key.
+func (c *Client) String() string {
+	if c == nil || c.cfg.server == nil {
+		return "client.Client(nil)"
+	}
+	return fmt.Sprintf("client.Client{server: %s, apiKey: %s}", c.cfg.server.base, redacted)
+}
+
+// GoString is String: %#v never prints the key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so that no fmt verb reaches the fields.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
 // check enforces the rules that span options.
 func (c *config) check() error {
@@ -91,73 +120,24 @@ func (c *Client) forCall(opts []Option) (*config, error) {
 var userAgent = "ampersand-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 
 // newDefaultHTTPClient returns the client used without WithHTTPClient: bounded dial, TLS and response-header
-// timeouts, and an idle pool large enough that many goroutines sharing one Client reuse connections instead
-// of opening new ones (Go's default keeps only 2 idle connections per host).
+// timeouts, response headers of at most 1 MiB, and an idle pool large enough that many goroutines sharing
+// one Client reuse connections instead of opening new ones (Go's default keeps only 2 idle connections per
+// host).
 func newDefaultHTTPClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			ForceAttemptHTTP2:     true,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 90 * time.Second,
-			ExpectContinueTimeout: 1 * time.Second,
-			MaxIdleConns:          256,
-			MaxIdleConnsPerHost:   128,
-			IdleConnTimeout:       90 * time.Second,
+			Proxy:                  http.ProxyFromEnvironment,
+			DialContext:            dialer.DialContext,
+			ForceAttemptHTTP2:      true,
+			TLSHandshakeTimeout:    10 * time.Second,
+			ResponseHeaderTimeout:  90 * time.Second,
+			ExpectContinueTimeout:  1 * time.Second,
+			MaxResponseHeaderBytes: 1 << 20,
+			MaxIdleConns:           256,
+			MaxIdleConnsPerHost:    128,
+			IdleConnTimeout:        90 * time.Second,
 		},
 		CheckRedirect: checkRedirect(nil),
 	}
-}
-
-// guardRedirects returns a copy of hc whose redirect policy drops the API key on hops to other origins.
-func guardRedirects(hc *http.Client) *http.Client {
-	cp := *hc
-	cp.CheckRedirect = checkRedirect(hc.CheckRedirect)
-	return &cp
-}
-
-// checkRedirect is a redirect policy: at most 10 hops (Go's default), and the X-Api-Key header (which Go
-// copies to every host) only on hops to the origin of the chain's first request — the configured server;
-// an https→http hop is another origin. Then next, the caller's own policy, if any.
-func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		if len(via) == 0 || via[0] == nil || origin(req.URL) != origin(via[0].URL) {
-			req.Header.Del("X-Api-Key")
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errTooManyRedirects
-		}
-		return nil
-	}
-}
-
-type redirectError string
-
-func (e redirectError) Error() string { return string(e) }
-
-const errTooManyRedirects = redirectError("stopped after 10 redirects")
-
-// origin renders scheme://host:port in lower case with the scheme's default port made explicit.
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[scheme]
-	}
-	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
-}
-
-// isLoopback reports whether host names this machine without DNS: localhost, *.localhost, 127.0.0.0/8, ::1.
-func isLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

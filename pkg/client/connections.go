@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"unicode/utf8"
 
 	"github.com/ampersand-sdk/ampersand-go/gen"
@@ -107,93 +109,128 @@ func (s *ConnectionsService) owner() *Client {
 	return s.client
 }
 
+// The connection operations, each described once: its operation, the checks of its request, its HTTP
+// request and its result.
+var (
+	listConnections = &endpoint[ListConnectionsRequest, []Connection]{
+		operation: operation{id: "listConnections", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections",
+			idempotent: true, maxBody: DefaultMaxListResponseBytes},
+		check: func(r *ListConnectionsRequest) error { return checkID("ProjectIDOrName", r.ProjectIDOrName) },
+		build: func(server string, r *ListConnectionsRequest) (*http.Request, error) {
+			return gen.NewListConnectionsRequest(server, r.ProjectIDOrName, &gen.ListConnectionsParams{
+				Provider: optional(r.Provider), GroupRef: optional(r.GroupRef), ConsumerRef: optional(r.ConsumerRef)})
+		},
+		decode: decodeList,
+	}
+	generateConnection = &endpoint[GenerateConnectionRequest, *Connection]{
+		operation: operation{id: "generateConnection", method: http.MethodPost, route: "/projects/{projectIdOrName}/connections:generate",
+			maxBody: DefaultMaxResponseBytes},
+		check: func(r *GenerateConnectionRequest) error {
+			if err := checkID("ProjectIDOrName", r.ProjectIDOrName); err != nil {
+				return err
+			}
+			return requireFields("Params.", "Provider", r.Params.Provider, "GroupRef", r.Params.GroupRef, "ConsumerRef", r.Params.ConsumerRef)
+		},
+		build: func(server string, r *GenerateConnectionRequest) (*http.Request, error) {
+			return gen.NewGenerateConnectionRequest(server, r.ProjectIDOrName, r.Params)
+		},
+		decode: decodeOne,
+	}
+	getConnection = &endpoint[GetConnectionRequest, *Connection]{
+		operation: operation{id: "getConnection", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections/{connectionId}",
+			idempotent: true, maxBody: DefaultMaxResponseBytes},
+		check: func(r *GetConnectionRequest) error {
+			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
+				return err
+			}
+			if r.Refresh != "" && !r.Refresh.Valid() {
+				return &ValidationError{Field: "Refresh", Reason: fmt.Sprintf("%q is not a RefreshMode (use RefreshForce, RefreshIfExpired or leave it empty)", r.Refresh)}
+			}
+			return nil
+		},
+		build: func(server string, r *GetConnectionRequest) (*http.Request, error) {
+			var p gen.GetConnectionParams
+			if r.IncludeCreds {
+				p.IncludeCreds = &r.IncludeCreds
+			}
+			if r.IncludeRefreshToken {
+				p.IncludeRefreshToken = &r.IncludeRefreshToken
+			}
+			if r.Refresh != "" {
+				p.Refresh = &r.Refresh
+			}
+			return gen.NewGetConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID, &p)
+		},
+		decode: decodeOne,
+	}
+	updateConnection = &endpoint[UpdateConnectionRequest, *Connection]{
+		operation: operation{id: "updateConnection", method: http.MethodPatch, route: "/projects/{projectIdOrName}/connections/{connectionId}",
+			idempotent: true, maxBody: DefaultMaxResponseBytes},
+		check: func(r *UpdateConnectionRequest) error {
+			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
+				return err
+			}
+			return checkUpdateMask(r.Params)
+		},
+		build: func(server string, r *UpdateConnectionRequest) (*http.Request, error) {
+			return gen.NewUpdateConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID, r.Params)
+		},
+		decode: decodeOne,
+	}
+	deleteConnection = &endpoint[DeleteConnectionRequest, struct{}]{
+		operation: operation{id: "deleteConnection", method: http.MethodDelete, route: "/projects/{projectIdOrName}/connections/{connectionId}",
+			idempotent: true},
+		check: func(r *DeleteConnectionRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
+		build: func(server string, r *DeleteConnectionRequest) (*http.Request, error) {
+			return gen.NewDeleteConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID)
+		},
+	}
+)
+
 // ConnectionsList is the standalone form of Client.Connections.List (listConnections).
 func ConnectionsList(ctx context.Context, c *Client, req ListConnectionsRequest, opts ...Option) ([]Connection, error) {
-	if err := checkID("ProjectIDOrName", req.ProjectIDOrName); err != nil {
-		return nil, err
-	}
-	var out []Connection
-	op := newOperation(opList, req.ProjectIDOrName, "", &out)
-	op.list = gen.ListConnectionsParams{Provider: optional(req.Provider), GroupRef: optional(req.GroupRef), ConsumerRef: optional(req.ConsumerRef)}
-	if err := c.do(ctx, &op, opts); err != nil {
-		return nil, err
-	}
-	if out == nil {
-		out = []Connection{}
-	}
-	return out, nil
+	return listConnections.call(ctx, c, req, opts)
 }
 
 // ConnectionsGenerate is the standalone form of Client.Connections.Generate (generateConnection).
 func ConnectionsGenerate(ctx context.Context, c *Client, req GenerateConnectionRequest, opts ...Option) (*Connection, error) {
-	if err := checkID("ProjectIDOrName", req.ProjectIDOrName); err != nil {
-		return nil, err
-	}
-	for _, f := range [...]struct{ name, value string }{
-		{"Provider", req.Params.Provider}, {"GroupRef", req.Params.GroupRef}, {"ConsumerRef", req.Params.ConsumerRef},
-	} {
-		if f.value == "" {
-			return nil, &ValidationError{Field: "Params." + f.name, Reason: "is required"}
-		}
-	}
-	out := new(Connection)
-	op := newOperation(opGenerate, req.ProjectIDOrName, "", out)
-	op.generate = &req.Params
-	if err := c.do(ctx, &op, opts); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return generateConnection.call(ctx, c, req, opts)
 }
 
 // ConnectionsGet is the standalone form of Client.Connections.Get (getConnection).
 func ConnectionsGet(ctx context.Context, c *Client, req GetConnectionRequest, opts ...Option) (*Connection, error) {
-	if err := checkIDs(req.ProjectIDOrName, req.ConnectionID); err != nil {
-		return nil, err
-	}
-	if req.Refresh != "" && !req.Refresh.Valid() {
-		return nil, &ValidationError{Field: "Refresh", Reason: fmt.Sprintf("%q is not a RefreshMode (use RefreshForce, RefreshIfExpired or leave it empty)", req.Refresh)}
-	}
-	out := new(Connection)
-	op := newOperation(opGet, req.ProjectIDOrName, req.ConnectionID, out)
-	if req.IncludeCreds {
-		op.get.IncludeCreds = &req.IncludeCreds
-	}
-	if req.IncludeRefreshToken {
-		op.get.IncludeRefreshToken = &req.IncludeRefreshToken
-	}
-	if req.Refresh != "" {
-		op.get.Refresh = &req.Refresh
-	}
-	if err := c.do(ctx, &op, opts); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getConnection.call(ctx, c, req, opts)
 }
 
 // ConnectionsUpdate is the standalone form of Client.Connections.Update (updateConnection).
 func ConnectionsUpdate(ctx context.Context, c *Client, req UpdateConnectionRequest, opts ...Option) (*Connection, error) {
-	if err := checkIDs(req.ProjectIDOrName, req.ConnectionID); err != nil {
-		return nil, err
-	}
-	if err := checkUpdateMask(req.Params); err != nil {
-		return nil, err
-	}
-	out := new(Connection)
-	op := newOperation(opUpdate, req.ProjectIDOrName, req.ConnectionID, out)
-	op.update = &req.Params
-	if err := c.do(ctx, &op, opts); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return updateConnection.call(ctx, c, req, opts)
 }
 
 // ConnectionsDelete is the standalone form of Client.Connections.Delete (deleteConnection).
 func ConnectionsDelete(ctx context.Context, c *Client, req DeleteConnectionRequest, opts ...Option) error {
-	if err := checkIDs(req.ProjectIDOrName, req.ConnectionID); err != nil {
+	_, err := deleteConnection.call(ctx, c, req, opts)
+	return err
+}
+
+// decodeOne decodes a body that holds one connection into a new Connection.
+func decodeOne(body io.Reader, _ int64, out **Connection) error {
+	v := new(Connection)
+	if err := decodeConnectionBody(body, v); err != nil {
 		return err
 	}
-	op := newOperation(opDelete, req.ProjectIDOrName, req.ConnectionID, nil)
-	return c.do(ctx, &op, opts)
+	*out = v
+	return nil
+}
+
+// requireFields refuses empty required strings, given as name, value pairs (prefix is prepended to names).
+func requireFields(prefix string, nameValues ...string) error {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if nameValues[i+1] == "" {
+			return &ValidationError{Field: prefix + nameValues[i], Reason: "is required"}
+		}
+	}
+	return nil
 }
 
 // checkID refuses IDs that cannot name a resource: "" and the dot segments "." and ".." (URL resolution

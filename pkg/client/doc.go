@@ -14,7 +14,10 @@
 // AMPERSAND_API_KEY environment variable; New fails without one. The key is sent only to the configured
 // server's origin (scheme, host and port) — never to a redirect target on another origin, also when you
 // pass your own *http.Client — and never over plain http to a host that is not loopback unless you opt in
-// with WithInsecureHTTP. Logs print it as [REDACTED] and error strings never contain it.
+// with WithInsecureHTTP. A request with a body (a generate's credential, an update's password) is never
+// redirected to another origin at all: the redirect becomes an *APIError naming its status and target.
+// Printing a Client, with any fmt verb, shows [REDACTED] for the key; no field or printed form of an error
+// holds it, even when a server echoes it back, and logs print it as [REDACTED].
 //
 // # Operations
 //
@@ -28,38 +31,49 @@
 //
 // Branch with errors.As and errors.Is, never on error strings:
 //
-//   - *APIError: any non-2xx reply, with StatusCode, the parsed Problem (title, detail, remedy, issues,
-//     requestId, retryable, retryAfter …) when the body is a problem document, the raw Body (up to 64 KiB),
-//     the Header and the number of Attempts. errors.Is(err, ErrNotFound) (404), ErrUnauthorized (401),
-//     ErrForbidden (403) and ErrRateLimited (429) work on it.
+//   - *APIError: any reply that is not a 2xx, with StatusCode, the parsed Problem (title, detail, remedy,
+//     issues, requestId, retryable, retryAfter …) when the body is a problem document, the raw Body (up to
+//     64 KiB), the Header (credential headers [REDACTED]) and the number of Attempts. errors.Is(err,
+//     ErrNotFound) (404), ErrUnauthorized (401), ErrForbidden (403) and ErrRateLimited (429) work on it.
 //   - *ValidationError: bad input found before any I/O (an empty, "." or ".." ID, a generate without
 //     provider, groupRef or consumerRef, an update with an empty mask, an invalid option). Nothing was sent.
-//   - *DecodeError: a 2xx body that does not decode into the schema. The request may have taken effect.
+//   - *DecodeError: a 2xx body that does not decode into the schema — malformed, a value of the wrong type,
+//     a property the spec requires absent or null (Pointer names it), or a body that would take more than 4
+//     bytes of memory per byte to decode. The request may have taken effect.
 //   - *ConnectionError: no reply (refused or reset connection, DNS or TLS failure) or an attempt that hit
 //     WithTimeout; it unwraps to the cause.
 //   - A cancelled or expired context: errors.Is(err, context.Canceled) or context.DeadlineExceeded holds,
-//     and when an earlier attempt had failed, errors.As still finds its *APIError.
+//     and errors.As still finds the *APIError of an earlier attempt, or of a reply whose body was being
+//     read when the context ended.
+//
+// Error strings escape the server's control characters, so a hostile problem cannot forge log lines.
 //
 // # Retries
 //
 // Failed attempts are retried with exponential backoff and jitter (DefaultRetryConfig: 500 ms ×1.5 up to 60
-// s per wait, 5 minutes in all) on 5XX except 501 and 505, 429, 408, connection errors and per-attempt
-// timeouts. A server's Retry-After header or problem retryAfter replaces the backoff, capped at
-// MaxInterval; a problem's retryable: false stops at once and retryable: true retries any status. A wait
-// that would pass the context's deadline is not started: the last error is returned at once. Generate is
-// not idempotent, so it is retried only when the server cannot have created the connection (429, 503,
-// retryable: true, or a connection that failed before sending); WithRetryNonIdempotent lifts that for one
-// call. Change the policy with WithRetryConfig, or turn it off with WithoutRetries.
+// s per wait, at most 4 attempts and 5 minutes per call, attempts included) on 5XX except 501 and 505, 429,
+// 408, connection errors and per-attempt timeouts. A server's Retry-After header or problem retryAfter can
+// lengthen a wait, up to MaxInterval, never shorten it; a problem's retryable: false stops at once and
+// retryable: true retries any status. A wait that would pass the context's deadline is not started: the last
+// error is returned at once. Generate is not idempotent, so it is retried only when the server cannot have
+// created the connection (429, 503, retryable: true, or a connection that failed before sending);
+// WithRetryNonIdempotent lifts that for one call. All the calls of a client share a retry budget (see
+// RetryConfig.BudgetCapacity): during an outage it stops retries after 50 in all, and the calls return
+// their real error, which also matches ErrRetryBudgetExhausted. Change the policy with WithRetryConfig, or
+// turn it off with WithoutRetries; WithoutRetryBudget turns the budget off.
 //
 // # Options
 //
 // One Option type serves New (the client's defaults) and every call (overrides for that call only):
 // WithAPIKey, WithServerURL, WithHTTPClient, WithRetryConfig, WithoutRetries, WithRetryNonIdempotent,
-// WithTimeout (per attempt; the context bounds the whole call), WithHeader, WithLogger, WithRequestEditor,
-// WithResponseInto, WithMaxResponseBytes and WithInsecureHTTP.
+// WithoutRetryBudget, WithTimeout (per attempt; the context bounds the whole call), WithHeader, WithLogger,
+// WithRequestEditor (each attempt edits a fresh copy of the request), WithResponseInto, WithMaxResponseBytes
+// and WithInsecureHTTP. Client.CloseIdleConnections releases the client's idle keep-alive connections.
 //
 // # Testing
 //
 // Package github.com/ampersand-sdk/ampersand-go/pkg/amptest is an in-memory fake of the API, validated
 // against the OpenAPI document, with programmable faults: point a client at it with WithServerURL.
 package client
+
+//go:generate go run ../../internal/cmd/decodergen -o decode.gen.go Connection

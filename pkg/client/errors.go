@@ -28,11 +28,18 @@ var (
 	ErrRateLimited  = errors.New("ampersand: rate limited") // 429
 )
 
+// ErrRetryBudgetExhausted matches, with errors.Is, the error of a call whose retries the client's retry
+// budget refused (see RetryConfig.BudgetCapacity). The same error also matches the real cause, the last
+// *APIError or *ConnectionError, with errors.As.
+var ErrRetryBudgetExhausted = errors.New("ampersand: retry budget exhausted")
+
 // maxErrorBody caps the bytes of an error response kept in APIError.Body (and parsed as a problem).
 const maxErrorBody = 64 << 10
 
-// APIError is returned for every non-2xx reply, whatever its body: problem+json, plain JSON, HTML or empty.
-// When retries ran out it describes the last reply.
+// APIError is returned for every reply that is not a success, whatever its body: problem+json, plain JSON,
+// HTML or empty. When retries ran out it describes the last reply. No field holds the API key, even when
+// the server echoes it: it is replaced by [REDACTED] in Body, Header and Problem, and credential headers
+// (X-Api-Key, Authorization, Proxy-Authorization, Cookie, Set-Cookie) are [REDACTED] whatever they hold.
 type APIError struct {
 	Operation  string      // the operationId, e.g. "getConnection"
 	StatusCode int         // the HTTP status
@@ -41,7 +48,18 @@ type APIError struct {
 	Header     http.Header // the response headers
 	Attempts   int         // how many attempts the call made
 
-	secret *string // the API key, removed from Error(); a pointer so that %#v prints no key
+	key      apiKey // removed from Error()
+	redirect string // the origin of a redirect the SDK refused to follow, if this reply is one
+}
+
+// newAPIError builds the APIError of a reply with its (capped) body, the key removed from every field.
+func newAPIError(op string, resp *http.Response, body []byte, key apiKey) *APIError {
+	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Body: key.redactBytes(body), Header: redactHeader(resp.Header, key), key: key}
+	if p := parseProblem(resp.Header.Get("Content-Type"), e.Body); p != nil {
+		redactStrings(p, key)
+		e.Problem = p
+	}
+	return e
 }
 
 // RequestID returns the server's ID for the failed request (from the problem, else the X-Request-Id header),
@@ -53,10 +71,14 @@ func (e *APIError) RequestID() string {
 	return e.Header.Get("X-Request-Id")
 }
 
-// Error reads like "ampersand: getConnection: 404 Not Found: connection c-1 not found (request r-1)".
+// Error reads like "ampersand: getConnection: 404 Not Found: connection c-1 not found (request r-1)". The
+// server's text in it is escaped (see the package documentation): it cannot forge log lines.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ampersand: %s: %d %s", e.Operation, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.redirect != "" {
+		fmt.Fprintf(&b, ": not following the redirect to %s: the request has a body, which is sent only to the configured server", e.redirect)
+	}
 	if p := e.Problem; p != nil {
 		if p.Title != "" && !strings.EqualFold(p.Title, http.StatusText(e.StatusCode)) {
 			b.WriteString(": " + p.Title)
@@ -71,7 +93,7 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
-	return redact(b.String(), e.secret)
+	return sanitize(e.key.redact(b.String()))
 }
 
 // Is makes errors.Is(err, ErrNotFound) (and ErrUnauthorized, ErrForbidden, ErrRateLimited) true for the
@@ -98,36 +120,40 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	return "ampersand: invalid " + e.Field + ": " + e.Reason
+	return sanitize("ampersand: invalid " + e.Field + ": " + e.Reason)
 }
 
-// DecodeError is returned when a 2xx body does not decode into the operation's schema (the Go analogue of
-// the TypeScript SDK's SDKValidationError). The request may have taken effect on the server.
+// DecodeError is returned when a success body does not decode into the operation's schema (the Go analogue
+// of the TypeScript SDK's SDKValidationError): malformed JSON, a value of the wrong type, a property the
+// spec requires that is absent or null, or a body that would take too much memory to decode. The request
+// may have taken effect on the server.
 type DecodeError struct {
 	Operation  string
 	StatusCode int
+	Pointer    string // the JSON pointer (RFC 6901) of the offending value, "" for the body as a whole
 	Body       []byte // the start of the body, at most 64 KiB
 	Err        error
 
-	secret *string
+	key apiKey
 }
 
 func (e *DecodeError) Error() string {
-	return redact(fmt.Sprintf("ampersand: %s: %d %s: decoding the response: %v", e.Operation, e.StatusCode, http.StatusText(e.StatusCode), e.Err), e.secret)
+	return sanitize(e.key.redact(fmt.Sprintf("ampersand: %s: %d %s: decoding the response: %v", e.Operation, e.StatusCode, http.StatusText(e.StatusCode), e.Err)))
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // ConnectionError is returned when no HTTP reply was received (or its body could not be read): a refused
-// or reset connection, a DNS or TLS failure, or an attempt that hit the WithTimeout limit. It unwraps to the
-// cause, so errors.Is(err, context.DeadlineExceeded) holds for a timeout.
+// or reset connection, a DNS or TLS failure, an attempt that hit the WithTimeout limit, or a call that ran
+// out of RetryConfig.MaxElapsedTime. It unwraps to the cause, so errors.Is(err, context.DeadlineExceeded)
+// holds for a timeout.
 type ConnectionError struct {
 	Operation string
 	Attempts  int
-	Timeout   bool // the last attempt hit the per-attempt timeout (WithTimeout)
+	Timeout   bool // the last attempt hit the per-attempt timeout (WithTimeout) or the call's MaxElapsedTime
 	Err       error
 
-	secret *string
+	key apiKey
 }
 
 func (e *ConnectionError) Error() string {
@@ -139,16 +165,30 @@ func (e *ConnectionError) Error() string {
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
-	return redact(s, e.secret)
+	return sanitize(e.key.redact(s))
 }
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
-// redact removes the key secret points at from s. Error strings and logs are built from server and
-// transport messages, which the SDK does not control; the key must never appear in them.
-func redact(s string, secret *string) string {
-	if secret == nil || *secret == "" || !strings.Contains(s, *secret) {
-		return s
+// budgetError is the error of a call whose retry the retry budget refused: the real cause, which errors.As
+// still finds, and ErrRetryBudgetExhausted for errors.Is.
+type budgetError struct{ cause error }
+
+func (e *budgetError) Error() string {
+	return e.cause.Error() + "; not retried: retries are paused by this client's retry budget, which repeated " +
+		"failures have used up (it refills as calls succeed; see RetryConfig.BudgetCapacity)"
+}
+
+func (e *budgetError) Unwrap() []error { return []error{e.cause, ErrRetryBudgetExhausted} }
+
+// setAttempts records the number of attempts on the error that describes the last one.
+func setAttempts(err error, n int) {
+	var apiErr *APIError
+	var connErr *ConnectionError
+	switch {
+	case errors.As(err, &apiErr):
+		apiErr.Attempts = n
+	case errors.As(err, &connErr):
+		connErr.Attempts = n
 	}
-	return strings.ReplaceAll(s, *secret, "[REDACTED]")
 }

@@ -7,29 +7,21 @@ import (
 	"time"
 )
 
-// redactedHeaders logs headers with credentials replaced by [REDACTED]: the values of credential headers,
-// and the API key wherever else it appears (a server or proxy may reflect it under another name).
-type redactedHeaders struct {
-	h      http.Header
-	secret *string
+// loggedHeaders logs headers as redactHeader shows them: credentials replaced by [REDACTED], and the API key
+// wherever else it appears.
+type loggedHeaders struct {
+	h   http.Header
+	key apiKey
 }
 
-func (r redactedHeaders) LogValue() slog.Value {
-	attrs := make([]slog.Attr, 0, len(r.h))
-	for k, v := range r.h {
-		switch http.CanonicalHeaderKey(k) {
-		case "X-Api-Key", "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie":
-			attrs = append(attrs, slog.String(k, "[REDACTED]"))
-		default:
-			vals := make([]string, len(v))
-			for i := range v {
-				vals[i] = redact(v[i], r.secret)
-			}
-			if len(vals) == 1 {
-				attrs = append(attrs, slog.String(k, vals[0]))
-			} else {
-				attrs = append(attrs, slog.Any(k, vals))
-			}
+func (r loggedHeaders) LogValue() slog.Value {
+	h := redactHeader(r.h, r.key)
+	attrs := make([]slog.Attr, 0, len(h))
+	for k, v := range h {
+		if len(v) == 1 {
+			attrs = append(attrs, slog.String(k, v[0]))
+		} else {
+			attrs = append(attrs, slog.Any(k, v))
 		}
 	}
 	return slog.GroupValue(attrs...)
@@ -45,8 +37,8 @@ func (cfg *config) logRequest(ctx context.Context, op string, req *http.Request,
 	}
 	cfg.logger.LogAttrs(ctx, slog.LevelDebug, "ampersand request",
 		slog.String("operation", op), slog.Int("attempt", n),
-		slog.String("method", req.Method), slog.String("url", redact(req.URL.String(), cfg.apiKeyRef)),
-		slog.Any("headers", redactedHeaders{req.Header, cfg.apiKeyRef}))
+		slog.String("method", req.Method), slog.String("url", cfg.key.redact(req.URL.String())),
+		slog.Any("headers", loggedHeaders{req.Header, cfg.key}))
 }
 
 func (cfg *config) logResponse(ctx context.Context, op string, resp *http.Response, n int, took time.Duration) {
@@ -56,7 +48,7 @@ func (cfg *config) logResponse(ctx context.Context, op string, resp *http.Respon
 	cfg.logger.LogAttrs(ctx, slog.LevelDebug, "ampersand response",
 		slog.String("operation", op), slog.Int("attempt", n),
 		slog.Int("status", resp.StatusCode), slog.Duration("took", took),
-		slog.Any("headers", redactedHeaders{resp.Header, cfg.apiKeyRef}))
+		slog.Any("headers", loggedHeaders{resp.Header, cfg.key}))
 }
 
 // logDecision logs a failed attempt and what happens next: at debug level when it is retried or when a

@@ -166,15 +166,22 @@ func canonicalJSON(t *testing.T, s string) string {
 	return string(b)
 }
 
-// An empty list is [], never nil; empty filters send nothing.
+// An empty list is [], never nil; empty filters send nothing. A null body is not a list: the spec says array.
 func TestListEmpty(t *testing.T) {
-	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", "null") })
-	got, err := api.newClient(t).Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"})
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		reply(w, 200, "application/json", map[bool]string{true: "[]", false: "null"}[n == 1])
+	})
+	c := api.newClient(t)
+	got, err := c.Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"})
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("got %#v, %v", got, err)
 	}
 	if uri := api.requests()[0].RequestURI; uri != "/v1/projects/p/connections" {
 		t.Errorf("sent %s", uri)
+	}
+	var decErr *client.DecodeError
+	if got, err := c.Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"}); !errors.As(err, &decErr) || got != nil {
+		t.Fatalf("a null list: got %#v, %v; want a DecodeError", got, err)
 	}
 }
 

@@ -19,9 +19,7 @@ type Option func(*config) error
 
 // config is everything an Option can set: the request configuration, in one place.
 type config struct {
-	apiKey       string
-	apiKeyHeader []string // []string{apiKey}, shared read-only by every request's header
-	apiKeyRef    *string  // &apiKey, held by errors and logs to redact it (%#v prints the address, not the key)
+	key          apiKey // printed as [REDACTED] whatever the verb, and reached only through this pointer
 	server       *serverURL
 	doer         HTTPDoer
 	retry        RetryConfig
@@ -32,7 +30,11 @@ type config struct {
 	responseInto **http.Response
 	insecureHTTP bool
 	retryUnsafe  bool
-	maxBodyBytes int64
+	maxBodyBytes int64 // 0: the operation's default
+
+	// The client's retry budget, shared by every call (nil: none), and its capacity.
+	budget         *budget
+	budgetCapacity int
 }
 
 // HTTPDoer sends an HTTP request: *http.Client implements it, and so do most HTTP middleware clients.
@@ -50,7 +52,7 @@ func WithAPIKey(key string) Option {
 		if strings.ContainsAny(key, "\r\n") {
 			return &ValidationError{Field: "APIKey", Reason: "contains a line break"}
 		}
-		c.apiKey, c.apiKeyHeader, c.apiKeyRef = key, []string{key}, &key
+		c.key = newAPIKey(key)
 		return nil
 	}
 }
@@ -111,6 +113,13 @@ func WithRetryConfig(rc RetryConfig) Option {
 // WithoutRetries makes each call a single attempt.
 func WithoutRetries() Option {
 	return func(c *config) error { c.retry.Strategy = RetryNone; return nil }
+}
+
+// WithoutRetryBudget turns the retry budget off (see RetryConfig.BudgetCapacity): for a client given to New,
+// which then has none; for the one call it is given to, which then retries as its RetryConfig says whatever
+// the budget holds. Retries are still bounded by MaxAttempts and MaxElapsedTime.
+func WithoutRetryBudget() Option {
+	return func(c *config) error { c.retry.BudgetCapacity = 0; return nil }
 }
 
 // WithRetryNonIdempotent lets a generate call be retried like the idempotent operations: on any retried
@@ -187,12 +196,18 @@ func WithResponseInto(dst **http.Response) Option {
 	}
 }
 
-// DefaultMaxResponseBytes is the default limit on a success response body (see WithMaxResponseBytes).
-const DefaultMaxResponseBytes = 256 << 20
+// Default limits on a success response body (see WithMaxResponseBytes): a single connection is 1–2 KB, so
+// 1 MiB is ample for every operation but a list; a list's default holds about 350,000 connections.
+const (
+	DefaultMaxResponseBytes     = 1 << 20   // every operation but listConnections
+	DefaultMaxListResponseBytes = 256 << 20 // listConnections
+)
 
-// WithMaxResponseBytes limits how many bytes of a success response body are read (default 256 MiB, about
-// 250,000 connections in one list). A longer body fails the call with a DecodeError. Error bodies are
-// always capped at 64 KiB.
+// WithMaxResponseBytes limits how many bytes of a success response body are read, for every operation
+// (defaults: DefaultMaxListResponseBytes for a list, DefaultMaxResponseBytes for the others). A longer body
+// fails the call with a DecodeError. Error bodies are always capped at 64 KiB. Whatever the limit, decoding
+// a body allocates at most 4 bytes per body byte plus 8 MiB (see RELIABILITY.md): a body that would take
+// more fails with a DecodeError.
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {

@@ -34,16 +34,33 @@ type RetryConfig struct {
 
 	// The wait before retry n (n = 1, 2, …) is InitialInterval·Exponent^(n-1), capped at MaxInterval, with
 	// ±20% jitter. A server hint (the Retry-After header, in seconds or as an HTTP date, or the problem's
-	// retryAfter) replaces it, capped at MaxInterval too.
+	// retryAfter) can lengthen it, up to MaxInterval, but never shorten it: a hint of 0, a negative one or a
+	// date in the past leaves the backoff as it is.
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
 	Exponent        float64
 
-	// MaxElapsedTime bounds the whole call, waits included: a retry that could not start before it (or
-	// before the context's deadline) is not waited for; the last error is returned at once.
+	// MaxElapsedTime bounds the whole call, attempts and waits included: an attempt still running when it
+	// ends is cut short (a *ConnectionError with Timeout set), and a retry that could not start before it
+	// (or before the context's deadline) is not waited for; the last error is returned at once. It applies
+	// only with RetryBackoff: WithoutRetries leaves the single attempt to the context and WithTimeout.
 	MaxElapsedTime time.Duration
 	// MaxAttempts bounds the number of attempts, the first included. 0: bounded by MaxElapsedTime alone.
 	MaxAttempts int
+
+	// BudgetCapacity is the size of the client's retry budget, shared by all its calls (see New): a token
+	// bucket that each retry takes RetryCost tokens from (TimeoutRetryCost after a per-attempt timeout),
+	// that a call succeeding at its first attempt puts SuccessRefund tokens back into, and a call succeeding
+	// after retries the tokens its retries took. When a retry would take more tokens than are left, the call
+	// returns its last error instead, which also matches ErrRetryBudgetExhausted. During an outage this
+	// bounds the retries of all the client's goroutines together to BudgetCapacity/RetryCost, so that a fleet
+	// of callers cannot multiply the load on a failing server. 0 turns the budget off (so does
+	// WithoutRetryBudget). The bucket is the client's: a call's own RetryConfig sets that call's costs, or
+	// turns the budget off for the call with a zero capacity.
+	BudgetCapacity   int
+	RetryCost        int
+	TimeoutRetryCost int
+	SuccessRefund    int
 
 	// RetryConnectionErrors retries attempts that got no reply: refused or reset connections, DNS failures,
 	// per-attempt timeouts. TLS certificate and malformed-request errors are never retried.
@@ -55,9 +72,16 @@ type RetryConfig struct {
 	StatusCodes []string
 }
 
-// DefaultRetryConfig returns the defaults: those of Ampersand's TypeScript SDK (backoff from 500 ms by ×1.5
-// up to 60 s, retrying 5XX and connection errors) with two corrections: calls give up after 5 minutes rather
-// than one hour, and 429 and 408 are retried too.
+// DefaultRetryConfig returns the defaults: the backoff of Ampersand's TypeScript SDK (from 500 ms by ×1.5 up
+// to 60 s, retrying 5XX and connection errors) with these corrections: at most 4 attempts and 5 minutes per
+// call rather than one hour, 429 and 408 retried too, and a retry budget of 250 tokens (a retry costs 5, or
+// 10 after a timeout, and a success at the first attempt returns 1, as in the AWS SDKs).
+//
+// Four attempts ride out a restart or a brief overload (about 2.4 s of backoff, or up to 3 minutes when the
+// server asks to wait with Retry-After), and then report the failure to the caller, who knows whether to
+// wait longer. The budget allows 50 retries among all the client's calls once nothing succeeds: a burst of
+// 32 concurrent calls hitting an outage makes at most 2.6 attempts each (the AWS standard retryer: 3), and
+// a sustained outage tends to one attempt per call (gRPC's retry throttling: about 1.1).
 func DefaultRetryConfig() RetryConfig {
 	return RetryConfig{
 		Strategy:              RetryBackoff,
@@ -65,6 +89,11 @@ func DefaultRetryConfig() RetryConfig {
 		MaxInterval:           60 * time.Second,
 		Exponent:              1.5,
 		MaxElapsedTime:        5 * time.Minute,
+		MaxAttempts:           4,
+		BudgetCapacity:        250,
+		RetryCost:             5,
+		TimeoutRetryCost:      10,
+		SuccessRefund:         1,
 		RetryConnectionErrors: true,
 		StatusCodes:           []string{"5XX", "429", "408"},
 	}
@@ -93,6 +122,12 @@ func (rc RetryConfig) validate() error {
 		return bad("MaxAttempts", "must not be negative")
 	case rc.MaxAttempts == 0 && rc.MaxElapsedTime == 0:
 		return bad("MaxAttempts", "MaxAttempts and MaxElapsedTime are both 0: retries would never end (use RetryNone for none)")
+	case rc.BudgetCapacity < 0:
+		return bad("BudgetCapacity", "must not be negative (0 turns the budget off)")
+	case rc.BudgetCapacity > 0 && (rc.RetryCost <= 0 || rc.TimeoutRetryCost <= 0):
+		return bad("RetryCost", "RetryCost and TimeoutRetryCost must be positive when the budget is on")
+	case rc.SuccessRefund < 0:
+		return bad("SuccessRefund", "must not be negative")
 	}
 	for _, s := range rc.StatusCodes {
 		if _, _, ok := parseStatusPattern(s); !ok {
@@ -151,6 +186,7 @@ type attempt struct {
 type decision struct {
 	retry  bool
 	wait   time.Duration
+	cost   int    // the retry budget tokens the retry takes
 	reason string // why, for logs and tests
 }
 
@@ -166,12 +202,12 @@ func decide(rc RetryConfig, a attempt) decision {
 	if rc.MaxAttempts > 0 && a.n >= rc.MaxAttempts {
 		return decision{reason: fmt.Sprintf("%s, but %d attempts made (MaxAttempts)", why, a.n)}
 	}
-	wait, hinted := serverHint(a)
-	if hinted {
-		wait = min(wait, rc.MaxInterval)
+	// A server hint may lengthen the wait (up to MaxInterval), never shorten it: a zero, negative or past hint
+	// would otherwise turn the backoff into a busy loop against a failing server.
+	wait := backoff(rc, a.n, a.random)
+	if hint, hinted := serverHint(a); hinted && hint > wait {
+		wait = min(hint, rc.MaxInterval)
 		why += fmt.Sprintf("; server asked to wait %s", wait)
-	} else {
-		wait = backoff(rc, a.n, a.random)
 	}
 	if rc.MaxElapsedTime > 0 && a.elapsed+wait > rc.MaxElapsedTime {
 		return decision{reason: fmt.Sprintf("%s, but waiting %s would pass MaxElapsedTime %s", why, wait, rc.MaxElapsedTime)}
@@ -179,7 +215,11 @@ func decide(rc RetryConfig, a attempt) decision {
 	if a.hasDeadline && !a.now.Add(wait).Before(a.deadline) {
 		return decision{reason: fmt.Sprintf("%s, but waiting %s would pass the context deadline", why, wait)}
 	}
-	return decision{retry: true, wait: wait, reason: why}
+	cost := rc.RetryCost
+	if a.timedOut {
+		cost = rc.TimeoutRetryCost
+	}
+	return decision{retry: true, wait: wait, cost: cost, reason: why}
 }
 
 // retryable says whether the outcome may be retried at all, and why.

@@ -9,9 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
-	"unsafe"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -55,10 +56,19 @@ func TestDecide(t *testing.T) {
 			status(503)(a)
 			a.header.Set("Retry-After", t0.Add(12*time.Second).Format(http.TimeFormat))
 		}), true, 12 * time.Second},
-		{"Retry-After in the past: now", nil, with(func(a *attempt) {
+		// A hint never shortens the backoff (a zero, negative or past one would make a busy loop).
+		{"Retry-After in the past: backoff", nil, with(func(a *attempt) {
 			status(503)(a)
 			a.header.Set("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))
-		}), true, 0},
+		}), true, 500 * time.Millisecond},
+		{"Retry-After: 0: backoff", nil, with(func(a *attempt) { status(503)(a); a.header.Set("Retry-After", "0") }), true, 500 * time.Millisecond},
+		{"Retry-After: -5: backoff", nil, with(func(a *attempt) { status(503)(a); a.header.Set("Retry-After", "-5") }), true, 500 * time.Millisecond},
+		{"problem retryAfter in the past: backoff", nil, with(func(a *attempt) { status(503)(a); a.retryAfter = t0.Add(-time.Minute) }), true, 500 * time.Millisecond},
+		{"a hint shorter than the backoff: backoff", nil, with(func(a *attempt) {
+			status(503)(a)
+			a.n = 3 // backoff 500 ms × 1.5² = 1.125 s
+			a.header.Set("Retry-After", "1")
+		}), true, 1125 * time.Millisecond},
 		{"Retry-After capped at MaxInterval", nil, with(func(a *attempt) { status(429)(a); a.header.Set("Retry-After", "86400") }), true, 60 * time.Second},
 		{"Retry-After garbage: backoff", nil, with(func(a *attempt) { status(503)(a); a.header.Set("Retry-After", "soon") }), true, 500 * time.Millisecond},
 		{"problem retryAfter", nil, with(func(a *attempt) { status(503)(a); a.retryAfter = t0.Add(3 * time.Second) }), true, 3 * time.Second},
@@ -124,6 +134,49 @@ func TestDecide(t *testing.T) {
 				t.Error("no reason")
 			}
 		})
+	}
+}
+
+// A retry's budget cost: RetryCost, or TimeoutRetryCost after a per-attempt timeout.
+func TestDecideCost(t *testing.T) {
+	rc := DefaultRetryConfig()
+	for _, tc := range []struct {
+		a    attempt
+		cost int
+	}{
+		{attempt{n: 1, status: 503, header: http.Header{}, idempotent: true}, rc.RetryCost},
+		{attempt{n: 1, err: errors.New("reset"), maybeSent: true, idempotent: true}, rc.RetryCost},
+		{attempt{n: 1, err: context.DeadlineExceeded, timedOut: true, maybeSent: true, idempotent: true}, rc.TimeoutRetryCost},
+	} {
+		if d := decide(rc, tc.a); !d.retry || d.cost != tc.cost {
+			t.Errorf("%+v: retry %v, cost %d; want cost %d", tc.a, d.retry, d.cost, tc.cost)
+		}
+	}
+}
+
+// The budget: takes while it can, refunds up to its capacity, and is safe for concurrent use.
+func TestBudget(t *testing.T) {
+	b := newBudget(12)
+	first, second, third := b.take(5), b.take(5), b.take(5)
+	if !first || !second || third || b.left() != 2 {
+		t.Fatalf("three takes of 5 from 12: %v %v %v, %d left", first, second, third, b.left())
+	}
+	b.refund(100, 12)
+	if b.left() != 12 {
+		t.Fatalf("refund beyond capacity: %d left", b.left())
+	}
+	var wg sync.WaitGroup
+	var taken atomic.Int64
+	for range 50 {
+		wg.Go(func() {
+			if b.take(1) {
+				taken.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if taken.Load() != 12 || b.left() != 0 {
+		t.Fatalf("50 concurrent takes of 1 from 12: %d taken, %d left", taken.Load(), b.left())
 	}
 }
 
@@ -202,16 +255,14 @@ func TestRetryConfigValidate(t *testing.T) {
 }
 
 func TestPresize(t *testing.T) {
-	size := int64(unsafe.Sizeof(Connection{}))
 	for _, tc := range []struct {
 		length, per int64
 		want        int64
 	}{
 		{7_148_433, 714, 7_148_433/714 + 7_148_433/714/16}, // 10k real connections: the count plus 1/16
-		{-1, 714, 0},                           // length unknown: chunks instead
-		{7_148_433, 3, 0},                      // "{}" elements are not connections: do not trust the length
-		{7_000_000, 300, 2 * 7_000_000 / size}, // small elements: at most twice the length in bytes
-		{1 << 28, 200, 2 * (1 << 28) / size},   // a length of the body limit (the caller's cap) bounds it too
+		{-1, 714, 0},                         // length unknown: chunks instead
+		{7_148_433, 3, 0},                    // "{}" elements are not connections: do not trust the length
+		{7_000_000, 300, 23_333 + 23_333/16}, // how much of it the budget lets the list reserve is listBuilder's
 	} {
 		if got := presize(tc.length, tc.per); int64(got) != tc.want {
 			t.Errorf("presize(%d, %d) = %d, want %d", tc.length, tc.per, got, tc.want)
@@ -236,7 +287,7 @@ func TestDecodeListStrategies(t *testing.T) {
 		body := b.String()
 		for _, length := range []int64{-1, int64(len(body))} {
 			var got []Connection
-			if err := decodeList(strings.NewReader(body), &got, length); err != nil {
+			if err := decodeList(strings.NewReader(body), length, &got); err != nil {
 				t.Fatalf("n=%d length=%d: %v", n, length, err)
 			}
 			if len(got) != n {
