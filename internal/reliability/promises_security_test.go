@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/ampersand-sdk/ampersand-go/gen"
@@ -240,5 +241,26 @@ func TestErrorStringsEscapeServerText(t *testing.T) {
 	}
 	if apiErr.Problem.Title != hostile || apiErr.Problem.Detail != hostile || apiErr.RequestID() != hostile {
 		t.Errorf("the fields lost the raw text: %q", apiErr.Problem.Title)
+	}
+}
+
+// Item 3, transport errors: a server that redirects to a URL holding the key (so that net/http's error
+// quotes it) gets it into no error value: not the ConnectionError's message, nor that of any error it wraps,
+// nor any field reflection reaches; errors.Is still sees the cause (here, a refused connection).
+func TestKeyInARedirectTargetIsNotInTheError(t *testing.T) {
+	ts := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
+		http.Redirect(w, r, "http://127.0.0.1:1/?k="+r.Header.Get("X-Api-Key"), http.StatusFound)
+	})
+	c, _ := rawClient(t, ts, client.WithHTTPClient(freshHTTPClient()), client.WithAPIKey(canary))
+	_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
+	var connErr *client.ConnectionError
+	if !errors.As(err, &connErr) || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %v, want a ConnectionError matching ECONNREFUSED", err)
+	}
+	for _, l := range leaks(err, "%v", "%+v", "%#v") {
+		t.Errorf("the key leaked: %s", l)
+	}
+	for _, leak := range findString(reflect.ValueOf(connErr), "ConnectionError", canary) {
+		t.Errorf("the key is in %s", leak)
 	}
 }

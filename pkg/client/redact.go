@@ -102,23 +102,24 @@ func redactValue(v reflect.Value, k apiKey) reflect.Value {
 // cleanCause returns err as an error cause may be kept in an error value: err itself, unless its message holds
 // the key (a transport error quoting a URL or host a hostile redirect chose, say); then an error with the key
 // removed from its message that still matches what err matches with errors.Is, but no longer gives err's
-// values (which hold the key) to errors.As.
+// values (which hold the key) to errors.As. The cause is kept only inside a function, which neither fmt nor
+// reflection can look into.
 func cleanCause(err error, k apiKey) error {
 	if err == nil || !k.contains(err.Error()) {
 		return err
 	}
-	return &redactedError{msg: k.redact(err.Error()), cause: err}
+	return &redactedError{msg: k.redact(err.Error()), is: func(target error) bool { return errors.Is(err, target) }}
 }
 
 type redactedError struct {
-	msg   string
-	cause error
+	msg string
+	is  func(target error) bool
 }
 
 func (e *redactedError) Error() string { return e.msg }
 
-// Is makes errors.Is see through the redaction (context.DeadlineExceeded, net.ErrClosed, …).
-func (e *redactedError) Is(target error) bool { return errors.Is(e.cause, target) }
+// Is makes errors.Is see through the redaction (context.DeadlineExceeded, net.ErrClosed, ECONNREFUSED …).
+func (e *redactedError) Is(target error) bool { return e.is(target) }
 
 // sanitize makes server text safe to print in one log line: control characters (C0 and C1, DEL), Unicode
 // line and paragraph separators, bidirectional-text controls (which reorder what a terminal shows) and
