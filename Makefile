@@ -65,12 +65,17 @@ verify-generated:
 		exit 1; \
 	fi; \
 	echo "ok   pkg/client/decode.gen.go is up to date with api/openapi.yaml and gen/"
+	@$(GO) run ./internal/cmd/aliasgen -gen gen -client pkg/client -o pkg/client/models.gen.go -check
 
 # kin-openapi (and any YAML parser) must stay out of what users' programs link, and imports flow one way.
 verify-deps:
 	@bad=$$($(GO) list -deps ./gen ./api ./pkg/client | grep -E 'getkin/kin-openapi|yaml|/pkg/amptest|ampersand-go/internal' || true); \
 	if [ -n "$$bad" ]; then echo "FAIL the SDK's packages import: $$bad"; exit 1; fi; \
 	echo "ok   pkg/client, gen and api import no OpenAPI or YAML library, nor amptest"
+	@bad=$$(grep -rl --include='*.go' '"github.com/ampersand-sdk/ampersand-go/gen"' . | \
+		grep -v -e '^./gen/' -e '^./pkg/client/' -e '^./internal/cmd/decodergen/' -e '^./bench/contenders_test.go$$' || true); \
+	if [ -n "$$bad" ]; then echo "FAIL only pkg/client imports package gen (users import client alone); these do too: $$bad"; exit 1; fi; \
+	echo "ok   no package but pkg/client imports gen"
 
 ## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint.
 lint: vet spec-lint

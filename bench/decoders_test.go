@@ -8,7 +8,7 @@ import (
 
 	"github.com/ampersand-sdk/ampersand-go/bench/internal/ampogen"
 	"github.com/ampersand-sdk/ampersand-go/bench/internal/fixture"
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 	"github.com/go-faster/jx"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -18,18 +18,18 @@ import (
 // decoder decodes a listConnections body into the generated models.
 type decoder struct {
 	name   string
-	decode func(r io.Reader) ([]gen.Connection, error)
+	decode func(r io.Reader) ([]client.Connection, error)
 }
 
 // streamV1 decodes element by element with encoding/json (Token, More, Decode).
-func streamV1(r io.Reader) ([]gen.Connection, error) {
+func streamV1(r io.Reader) ([]client.Connection, error) {
 	dec := stdjson.NewDecoder(r)
 	if _, err := dec.Token(); err != nil {
 		return nil, err
 	}
-	var out []gen.Connection
+	var out []client.Connection
 	for dec.More() {
-		out = append(out, gen.Connection{})
+		out = append(out, client.Connection{})
 		if err := dec.Decode(&out[len(out)-1]); err != nil {
 			return nil, err
 		}
@@ -39,14 +39,14 @@ func streamV1(r io.Reader) ([]gen.Connection, error) {
 }
 
 // streamV2 decodes element by element with go-json-experiment (json/v2's module) and v1-compatible options.
-func streamV2(r io.Reader) ([]gen.Connection, error) {
+func streamV2(r io.Reader) ([]client.Connection, error) {
 	dec := jsontext.NewDecoder(r)
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
-	var out []gen.Connection
+	var out []client.Connection
 	for dec.PeekKind() != ']' {
-		out = append(out, gen.Connection{})
+		out = append(out, client.Connection{})
 		if err := jsonv2.UnmarshalDecode(dec, &out[len(out)-1]); err != nil {
 			return nil, err
 		}
@@ -56,33 +56,33 @@ func streamV2(r io.Reader) ([]gen.Connection, error) {
 }
 
 var decoders = []decoder{
-	{"v1-unmarshal", func(r io.Reader) ([]gen.Connection, error) {
+	{"v1-unmarshal", func(r io.Reader) ([]client.Connection, error) {
 		b, _ := io.ReadAll(r)
-		var out []gen.Connection
+		var out []client.Connection
 		return out, stdjson.Unmarshal(b, &out)
 	}},
-	{"v1-decoder", func(r io.Reader) ([]gen.Connection, error) {
-		var out []gen.Connection
+	{"v1-decoder", func(r io.Reader) ([]client.Connection, error) {
+		var out []client.Connection
 		return out, stdjson.NewDecoder(r).Decode(&out)
 	}},
 	{"v1-stream", streamV1},
-	{"v2exp-unmarshal", func(r io.Reader) ([]gen.Connection, error) {
+	{"v2exp-unmarshal", func(r io.Reader) ([]client.Connection, error) {
 		b, _ := io.ReadAll(r)
-		var out []gen.Connection
+		var out []client.Connection
 		return out, jsonv2.Unmarshal(b, &out)
 	}},
-	{"v2exp-read", func(r io.Reader) ([]gen.Connection, error) {
-		var out []gen.Connection
+	{"v2exp-read", func(r io.Reader) ([]client.Connection, error) {
+		var out []client.Connection
 		return out, jsonv2.UnmarshalRead(r, &out)
 	}},
 	{"v2exp-stream", streamV2},
-	{"goccy-unmarshal", func(r io.Reader) ([]gen.Connection, error) {
+	{"goccy-unmarshal", func(r io.Reader) ([]client.Connection, error) {
 		b, _ := io.ReadAll(r)
-		var out []gen.Connection
+		var out []client.Connection
 		return out, goccy.Unmarshal(b, &out)
 	}},
-	{"goccy-decoder", func(r io.Reader) ([]gen.Connection, error) {
-		var out []gen.Connection
+	{"goccy-decoder", func(r io.Reader) ([]client.Connection, error) {
+		var out []client.Connection
 		return out, goccy.NewDecoder(r).Decode(&out)
 	}},
 }

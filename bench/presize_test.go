@@ -7,29 +7,29 @@ import (
 	"testing"
 
 	"github.com/ampersand-sdk/ampersand-go/bench/internal/fixture"
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // presizedV2 streams elements into a slice sized from contentLength and the first elements' size.
-func presizedV2(r io.Reader, contentLength int64, opts ...jsonv2.Options) ([]gen.Connection, error) {
+func presizedV2(r io.Reader, contentLength int64, opts ...jsonv2.Options) ([]client.Connection, error) {
 	dec := jsontext.NewDecoder(r, opts...)
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
 	const probe = 16
-	out := make([]gen.Connection, 0, probe)
+	out := make([]client.Connection, 0, probe)
 	for dec.PeekKind() != ']' {
 		if len(out) == probe && cap(out) == probe && contentLength > 0 {
 			per := dec.InputOffset() / probe
 			est := int(contentLength/max(per, 1)) + 1
-			grown := make([]gen.Connection, probe, est+est/16+probe)
+			grown := make([]client.Connection, probe, est+est/16+probe)
 			copy(grown, out)
 			out = grown
 		}
-		out = append(out, gen.Connection{})
+		out = append(out, client.Connection{})
 		if err := jsonv2.UnmarshalDecode(dec, &out[len(out)-1], opts...); err != nil {
 			return nil, err
 		}
@@ -38,22 +38,22 @@ func presizedV2(r io.Reader, contentLength int64, opts ...jsonv2.Options) ([]gen
 	return out, err
 }
 
-func presizedV1(r io.Reader, contentLength int64) ([]gen.Connection, error) {
+func presizedV1(r io.Reader, contentLength int64) ([]client.Connection, error) {
 	dec := stdjson.NewDecoder(r)
 	if _, err := dec.Token(); err != nil {
 		return nil, err
 	}
 	const probe = 16
-	out := make([]gen.Connection, 0, probe)
+	out := make([]client.Connection, 0, probe)
 	for dec.More() {
 		if len(out) == probe && cap(out) == probe && contentLength > 0 {
 			per := dec.InputOffset() / probe
 			est := int(contentLength/max(per, 1)) + 1
-			grown := make([]gen.Connection, probe, est+est/16+probe)
+			grown := make([]client.Connection, probe, est+est/16+probe)
 			copy(grown, out)
 			out = grown
 		}
-		out = append(out, gen.Connection{})
+		out = append(out, client.Connection{})
 		if err := dec.Decode(&out[len(out)-1]); err != nil {
 			return nil, err
 		}
@@ -69,10 +69,10 @@ func BenchmarkPresized(b *testing.B) {
 	sel := jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true),
 		jsonv1.MergeWithLegacySemantics(true), jsonv1.ParseTimeWithLooseRFC3339(true),
 		jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	for name, f := range map[string]func(io.Reader, int64) ([]gen.Connection, error){
-		"v1": presizedV1, "v2exp": func(r io.Reader, n int64) ([]gen.Connection, error) { return presizedV2(r, n) },
-		"v2exp-v1opts":  func(r io.Reader, n int64) ([]gen.Connection, error) { return presizedV2(r, n, v1opts) },
-		"v2exp-selopts": func(r io.Reader, n int64) ([]gen.Connection, error) { return presizedV2(r, n, sel) },
+	for name, f := range map[string]func(io.Reader, int64) ([]client.Connection, error){
+		"v1": presizedV1, "v2exp": func(r io.Reader, n int64) ([]client.Connection, error) { return presizedV2(r, n) },
+		"v2exp-v1opts":  func(r io.Reader, n int64) ([]client.Connection, error) { return presizedV2(r, n, v1opts) },
+		"v2exp-selopts": func(r io.Reader, n int64) ([]client.Connection, error) { return presizedV2(r, n, sel) },
 	} {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))

@@ -47,7 +47,7 @@ JSON: an array of the API's Connection objects ([] when there are none).`,
 		Args:              cobra.NoArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			c, err := a.newClient()
+			c, err := a.newClient(cmd)
 			if err != nil {
 				return err
 			}
@@ -90,13 +90,13 @@ Credential values are masked (their first 4 characters and "…") in both table 
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			switch client.RefreshMode(refresh) {
-			case "", client.RefreshForce, client.RefreshIfExpired:
+			case "", client.RefreshModeForce, client.RefreshModeIfExpired:
 				req.Refresh = client.RefreshMode(refresh)
 			default:
-				return usageErrorf("invalid --refresh %q: use %s or %s", refresh, client.RefreshForce, client.RefreshIfExpired)
+				return usageErrorf("invalid --refresh %q: use %s or %s", refresh, client.RefreshModeForce, client.RefreshModeIfExpired)
 			}
 			req.ConnectionID = args[0]
-			c, err := a.newClient()
+			c, err := a.newClient(cmd)
 			if err != nil {
 				return err
 			}
@@ -114,7 +114,7 @@ Credential values are masked (their first 4 characters and "…") in both table 
 	f.StringVar(&refresh, "refresh", "", "refresh the OAuth2 access token first: force or ifExpired")
 	f.BoolVar(&showSecrets, "show-secrets", false, "print credential values in full instead of masked")
 	_ = cmd.RegisterFlagCompletionFunc("refresh", cobra.FixedCompletions(
-		[]string{string(client.RefreshForce), string(client.RefreshIfExpired)}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{string(client.RefreshModeForce), string(client.RefreshModeIfExpired)}, cobra.ShellCompDirectiveNoFileComp))
 	noFlagValues(cmd, "project")
 	return cmd
 }
@@ -125,23 +125,28 @@ func (a *app) newDeleteCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete CONNECTION-ID --project P",
 		Short: "Delete a connection",
-		Long: `Delete a connection. The API replies with no content: in table format amp prints a confirmation line,
-in JSON format nothing.`,
+		Long: `Delete a connection, and confirm what was deleted: a line in table format, or in JSON format
+{"deleted": true, "projectIdOrName": P, "connectionId": ID}. The API itself replies with no content.`,
 		Example:           `  amp connections delete conn-123 --project my-project`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			req.ConnectionID = args[0]
-			c, err := a.newClient()
+			c, err := a.newClient(cmd)
 			if err != nil {
 				return err
 			}
 			if err := c.Connections.Delete(cmd.Context(), req); err != nil {
 				return err
 			}
-			if a.format() == formatTable {
-				_, err = fmt.Fprintf(a.stdout, "Deleted connection %s.\n", clean(req.ConnectionID))
+			if a.format() == formatJSON {
+				return writeJSON(a.stdout, struct {
+					Deleted         bool   `json:"deleted"`
+					ProjectIDOrName string `json:"projectIdOrName"`
+					ConnectionID    string `json:"connectionId"`
+				}{true, req.ProjectIDOrName, req.ConnectionID})
 			}
+			_, err = fmt.Fprintf(a.stdout, "Deleted connection %s of project %s.\n", clean(req.ConnectionID), clean(req.ProjectIDOrName))
 			return err
 		}),
 	}

@@ -1,39 +1,42 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 func TestListJSON(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	a := f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1"})
-	b := f.seed(t, gen.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g2", ConsumerRef: "c2", APIKey: "pat-na1-0123456789"})
+	a := f.seed(t, client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1"})
+	b := f.seed(t, client.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g2", ConsumerRef: "c2", APIKey: "pat-na1-0123456789"})
 
 	r := f.amp(t, "connections", "list", "--project", testProject, "-o", "json")
 	wantCode(t, r, exitOK)
 	if !strings.HasPrefix(r.stdout, "[") {
 		t.Errorf("list JSON is not an array:\n%s", r.stdout)
 	}
-	got := decode[[]gen.Connection](t, r.stdout)
+	got := decode[[]client.Connection](t, r.stdout)
 	if len(got) != 2 || got[0].ID != a.ID || got[1].ID != b.ID {
 		t.Fatalf("listed %+v, want %s and %s", got, a.ID, b.ID)
 	}
-	if got[1].Provider != "hubspot" || got[1].Group.GroupRef != "g2" || got[1].AuthScheme != gen.AuthSchemeAPIKey || got[1].APIKey != "" {
+	if got[1].Provider != "hubspot" || got[1].Group.GroupRef != "g2" || got[1].AuthScheme != client.AuthSchemeAPIKey || got[1].APIKey != "" {
 		t.Errorf("second connection = %+v", got[1])
 	}
 
 	// Filters are sent as the API's query parameters.
 	r = f.amp(t, "connections", "list", "-p", testProject, "--provider", "hubspot", "--group-ref", "g2", "--consumer-ref", "c2")
 	wantCode(t, r, exitOK)
-	if got := decode[[]gen.Connection](t, r.stdout); len(got) != 1 || got[0].ID != b.ID {
+	if got := decode[[]client.Connection](t, r.stdout); len(got) != 1 || got[0].ID != b.ID {
 		t.Errorf("filtered list = %+v, want only %s", got, b.ID)
 	}
 	reqs := f.srv.Requests()
@@ -53,8 +56,8 @@ func TestListJSON(t *testing.T) {
 func TestListTable(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	a := f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "group-with-a-long-ref", ConsumerRef: "c1"})
-	b := f.seed(t, gen.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g2", ConsumerRef: "c2", APIKey: "pat-na1-0123456789"})
+	a := f.seed(t, client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "group-with-a-long-ref", ConsumerRef: "c1"})
+	b := f.seed(t, client.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g2", ConsumerRef: "c2", APIKey: "pat-na1-0123456789"})
 
 	r := f.amp(t, "connections", "list", "--project", testProject, "-o", "table")
 	wantCode(t, r, exitOK)
@@ -67,7 +70,7 @@ func TestListTable(t *testing.T) {
 		t.Errorf("header = %q", got)
 	}
 	// Aligned: every value starts in its header's column.
-	for i, c := range []gen.Connection{a, b} {
+	for i, c := range []client.Connection{a, b} {
 		row := lines[i+1]
 		for _, cell := range []struct{ column, value string }{
 			{"ID", c.ID}, {"PROVIDER", c.Provider}, {"GROUP", c.Group.GroupRef}, {"CONSUMER", c.Consumer.ConsumerRef},
@@ -87,11 +90,11 @@ func TestListTable(t *testing.T) {
 func TestDefaultFormatFollowsTheTerminal(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1"})
+	f.seed(t, client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1"})
 	// run's stdout is a buffer here, not a terminal: JSON.
 	r := f.amp(t, "connections", "list", "--project", testProject)
 	wantCode(t, r, exitOK)
-	decode[[]gen.Connection](t, r.stdout)
+	decode[[]client.Connection](t, r.stdout)
 
 	if isTerminal(&strings.Builder{}) {
 		t.Error("a strings.Builder is a terminal")
@@ -130,7 +133,7 @@ func TestGetMasksSecrets(t *testing.T) {
 		wantContains(t, format+" output with --show-secrets", r.stdout, key)
 	}
 	r := f.amp(t, append(get, "-o", "json")...)
-	if got := decode[gen.Connection](t, r.stdout); got.ID != c.ID || got.APIKey != "pat-…" {
+	if got := decode[client.Connection](t, r.stdout); got.ID != c.ID || got.APIKey != "pat-…" {
 		t.Errorf("get JSON = %+v", got)
 	}
 	r = f.amp(t, append(get, "-o", "table")...)
@@ -151,17 +154,17 @@ func TestGetMasksOAuth2Tokens(t *testing.T) {
 	f := newFixture(t)
 	const access, refresh = "access-token-value-0001", "refresh-token-value-0002"
 	expires := time.Now().Add(time.Hour).UTC()
-	c := f.seed(t, gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1",
-		OAuth2AuthorizationCode: gen.OAuth2AuthorizationCode{
-			AccessToken:  gen.OAuth2Token{Token: access, ExpiresAt: expires},
-			RefreshToken: gen.OAuth2Token{Token: refresh},
+	c := f.seed(t, client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c1",
+		OAuth2AuthorizationCode: client.OAuth2AuthorizationCode{
+			AccessToken:  client.OAuth2Token{Token: access, ExpiresAt: expires},
+			RefreshToken: client.OAuth2Token{Token: refresh},
 			Scopes:       []string{"api", "refresh_token"},
 		}})
 	get := []string{"connections", "get", c.ID, "-p", testProject, "--include-refresh-token"}
 
 	r := f.amp(t, append(get, "-o", "json")...)
 	wantCode(t, r, exitOK)
-	got := decode[gen.Connection](t, r.stdout).OAuth2AuthorizationCode
+	got := decode[client.Connection](t, r.stdout).OAuth2AuthorizationCode
 	if got.AccessToken.Token != "acce…" || got.RefreshToken.Token != "refr…" || formatTime(got.AccessToken.ExpiresAt) != formatTime(expires) {
 		t.Errorf("masked tokens = %+v", got)
 	}
@@ -178,7 +181,7 @@ func TestGetMasksOAuth2Tokens(t *testing.T) {
 	// --refresh force renews the access token and is sent as the API's query parameter.
 	r = f.amp(t, append(get, "-o", "json", "--show-secrets", "--refresh", "force")...)
 	wantCode(t, r, exitOK)
-	if tok := decode[gen.Connection](t, r.stdout).OAuth2AuthorizationCode.AccessToken.Token; tok == access || tok == "" {
+	if tok := decode[client.Connection](t, r.stdout).OAuth2AuthorizationCode.AccessToken.Token; tok == access || tok == "" {
 		t.Errorf("access token after --refresh force = %q", tok)
 	}
 	reqs := f.srv.Requests()
@@ -221,13 +224,13 @@ func TestDelete(t *testing.T) {
 
 	r := f.amp(t, "connections", "delete", a.ID, "--project", testProject, "-o", "table")
 	wantCode(t, r, exitOK)
-	if r.stdout != "Deleted connection "+a.ID+".\n" {
+	if r.stdout != "Deleted connection "+a.ID+" of project "+testProject+".\n" {
 		t.Errorf("table output = %q", r.stdout)
 	}
 	r = f.amp(t, "connections", "delete", b.ID, "--project", testProject, "-o", "json")
 	wantCode(t, r, exitOK)
-	if r.stdout != "" {
-		t.Errorf("JSON output = %q, want nothing (the API replies 204)", r.stdout)
+	if want := `{"deleted":true,"projectIdOrName":"` + testProject + `","connectionId":"` + b.ID + `"}`; canonical(t, r.stdout) != canonical(t, want) {
+		t.Errorf("JSON output = %q, want the confirmation %s", r.stdout, want)
 	}
 	if conns := f.srv.Connections(testProject); len(conns) != 0 {
 		t.Errorf("connections left: %+v", conns)
@@ -246,4 +249,51 @@ func TestIDsAreEscapedNotInterpreted(t *testing.T) {
 	if len(reqs) != 1 || reqs[0].Operation != amptest.OpGetConnection || !strings.HasSuffix(reqs[0].Path, "/connections/a%2Fb%3Fc") {
 		t.Errorf("requests = %+v", reqs)
 	}
+}
+
+// canonical re-encodes a JSON document compactly.
+func canonical(t *testing.T, s string) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("not JSON: %q", s)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// On a terminal amp says what it waits for; --quiet, or a stderr that is not a terminal, silence it.
+func TestProgressOnATerminal(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	args := []string{"--server-url", f.srv.URL, "connections", "list", "-p", testProject, "--max-attempts", "3"}
+	for _, tc := range []struct {
+		name string
+		tty  bool
+		more []string
+		want bool
+	}{{"terminal", true, nil, true}, {"terminal, --quiet", true, []string{"--quiet"}, false}, {"pipe", false, nil, false}} {
+		f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Status: 503, Times: 2})
+		var stdout, stderr bytes.Buffer
+		code := runApp(context.Background(), append(args, tc.more...), strings.NewReader(""), &stdout, &stderr,
+			func(k string) string { return f.env[k] }, tc.tty)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tc.name, code, stderr.String())
+		}
+		said := strings.Count(stderr.String(), "failed: 503 Service Unavailable; retrying in ")
+		if tc.want && (said != 2 || !strings.Contains(stderr.String(), "amp: attempt 1 failed: 503 Service Unavailable; retrying in ")) ||
+			!tc.want && stderr.Len() != 0 {
+			t.Errorf("%s: stderr = %q", tc.name, stderr.String())
+		}
+	}
+}
+
+// --timeout bounds the whole command (default 30 s): an unreachable-in-practice server ends it with exit 4.
+func TestTotalTimeout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Delay: time.Minute, Times: 10})
+	r := f.amp(t, "connections", "list", "-p", testProject, "--timeout", "300ms")
+	wantCode(t, r, exitAPIServer)
+	wantContains(t, "stderr", r.stderr, "deadline exceeded")
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
@@ -55,8 +54,8 @@ type credential struct {
 	mask        client.UpdateMaskField // the update mask field it sets; "" when no credential was given
 	flags       string                 // the flags that gave it, for messages
 	apiKey      string
-	basicAuth   gen.BasicAuth
-	clientCreds gen.OAuth2ClientCredentials
+	basicAuth   client.BasicAuth
+	clientCreds client.OAuth2ClientCredentials
 }
 
 // read reads the credential the flags of cmd give, and its secret file. It refuses more than one kind of
@@ -65,13 +64,13 @@ func (cf *credentialFlags) read(a *app, cmd *cobra.Command) (credential, error) 
 	changed := cmd.Flags().Changed
 	var kinds []credential
 	if changed("api-key-credential-file") {
-		kinds = append(kinds, credential{mask: gen.UpdateMaskFieldAPIKey, flags: "--api-key-credential-file"})
+		kinds = append(kinds, credential{mask: client.UpdateMaskFieldAPIKey, flags: "--api-key-credential-file"})
 	}
 	if changed("basic-username") || changed("basic-password-file") {
-		kinds = append(kinds, credential{mask: gen.UpdateMaskFieldBasicAuth, flags: "--basic-username/--basic-password-file"})
+		kinds = append(kinds, credential{mask: client.UpdateMaskFieldBasicAuth, flags: "--basic-username/--basic-password-file"})
 	}
 	if changed("client-id") || changed("client-secret-file") || changed("scopes") {
-		kinds = append(kinds, credential{mask: gen.UpdateMaskFieldOAuth2ClientCredentials, flags: "--client-id/--client-secret-file"})
+		kinds = append(kinds, credential{mask: client.UpdateMaskFieldOAuth2ClientCredentials, flags: "--client-id/--client-secret-file"})
 	}
 	switch len(kinds) {
 	case 0:
@@ -87,15 +86,15 @@ func (cf *credentialFlags) read(a *app, cmd *cobra.Command) (credential, error) 
 	cred := kinds[0]
 	var err error
 	switch cred.mask {
-	case gen.UpdateMaskFieldAPIKey:
+	case client.UpdateMaskFieldAPIKey:
 		cred.apiKey, err = a.readSecret("api-key-credential-file", cf.apiKeyFile)
-	case gen.UpdateMaskFieldBasicAuth:
+	case client.UpdateMaskFieldBasicAuth:
 		if cf.basicUsername == "" {
 			return credential{}, usageErrorf("--basic-username is empty")
 		}
 		cred.basicAuth.Username = cf.basicUsername
 		cred.basicAuth.Password, err = a.readSecret("basic-password-file", cf.basicPasswordFile)
-	case gen.UpdateMaskFieldOAuth2ClientCredentials:
+	case client.UpdateMaskFieldOAuth2ClientCredentials:
 		if !changed("client-id") {
 			return credential{}, usageErrorf("--scopes needs --client-id and --client-secret-file")
 		}

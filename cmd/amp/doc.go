@@ -23,9 +23,12 @@
 // credentials from files (a path, or - for stdin).
 //
 // Global flags: --api-key-file PATH, --server-url URL (default $AMPERSAND_SERVER_URL, else the real API),
-// --timeout DURATION (per attempt), --max-attempts N (1 disables retries), --insecure-http, --verbose and
-// -o table|json (default: table when stdout is a terminal, JSON otherwise). JSON output is the API's JSON;
-// list prints an array. Credential values in get output are masked unless --show-secrets is given.
+// --timeout DURATION (the whole call, retries included; default 30s, 0: none), --attempt-timeout DURATION,
+// --max-attempts N (1 disables retries), --insecure-http, --verbose, --quiet and -o table|json (default:
+// table when stdout is a terminal, JSON otherwise). JSON output is the API's JSON; list prints an array.
+// Credential values in get output are masked unless --show-secrets is given. When stderr is a terminal, amp
+// says what it is waiting for ("amp: attempt 1 failed: 503 Service Unavailable; retrying in 0.5s") unless
+// --quiet is given. delete confirms what it deleted.
 //
 // # Exit codes
 //

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // goTool returns the go command that runs this test: $GOROOT/bin/go, else go from PATH.
@@ -113,14 +113,14 @@ func TestEndToEnd(t *testing.T) {
 	r := amp("connections", "generate", "--project", "e2e", "--provider", "hubspot", "--group-ref", "acme",
 		"--consumer-ref", "jane", "--api-key-credential-file", keyFile, "-o", "json")
 	wantCode(t, r, exitOK)
-	conn := decode[gen.Connection](t, r.stdout)
-	if conn.ID == "" || conn.AuthScheme != gen.AuthSchemeAPIKey || conn.APIKey != "" {
+	conn := decode[client.Connection](t, r.stdout)
+	if conn.ID == "" || conn.AuthScheme != client.AuthSchemeAPIKey || conn.APIKey != "" {
 		t.Fatalf("generated %+v", conn)
 	}
 	// list: piped stdout, so JSON by default
 	r = amp("connections", "list", "--project", "e2e", "--provider", "hubspot")
 	wantCode(t, r, exitOK)
-	if got := decode[[]gen.Connection](t, r.stdout); len(got) != 1 || got[0].ID != conn.ID {
+	if got := decode[[]client.Connection](t, r.stdout); len(got) != 1 || got[0].ID != conn.ID {
 		t.Errorf("listed %+v", got)
 	}
 	r = amp("connections", "list", "--project", "e2e", "-o", "table")
@@ -131,19 +131,19 @@ func TestEndToEnd(t *testing.T) {
 	// get with credentials, masked and not
 	r = amp("connections", "get", conn.ID, "--project", "e2e", "--include-creds")
 	wantCode(t, r, exitOK)
-	if got := decode[gen.Connection](t, r.stdout); got.APIKey != "pat-…" {
+	if got := decode[client.Connection](t, r.stdout); got.APIKey != "pat-…" {
 		t.Errorf("masked apiKey = %q", got.APIKey)
 	}
 	wantNotContains(t, "get output", r.stdout, secret)
 	r = amp("connections", "get", conn.ID, "--project", "e2e", "--include-creds", "--show-secrets")
 	wantCode(t, r, exitOK)
-	if got := decode[gen.Connection](t, r.stdout); got.APIKey != secret {
+	if got := decode[client.Connection](t, r.stdout); got.APIKey != secret {
 		t.Errorf("apiKey with --show-secrets = %q", got.APIKey)
 	}
 	// update
 	r = amp("connections", "update", conn.ID, "--project", "e2e", "--workspace-ref", "acme.example")
 	wantCode(t, r, exitOK)
-	if got := decode[gen.Connection](t, r.stdout); got.ProviderWorkspaceRef != "acme.example" {
+	if got := decode[client.Connection](t, r.stdout); got.ProviderWorkspaceRef != "acme.example" {
 		t.Errorf("updated %+v", got)
 	}
 	// delete, then get finds nothing: exit code 3

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 func TestUsageErrorsExit2(t *testing.T) {
@@ -106,11 +106,11 @@ func TestServerURLFromEnvironment(t *testing.T) {
 func TestProblemIsPrintedInFull(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Status: http.StatusConflict, Problem: &gen.InputValidationProblem{
+	f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Status: http.StatusConflict, Problem: &client.Problem{
 		Title: "Conflicting filters", Detail: "groupRef \x1b[31mg1\x1b[0m is archived; key " + f.srv.APIKey,
 		Remedy: "Unarchive the group", RequestID: "req-42",
-		Issues: []gen.InputValidationIssue{
-			{In: gen.InputValidationIssueInQuery, Name: "groupRef", Detail: "is archived"},
+		Issues: []client.InputValidationIssue{
+			{In: client.InputValidationIssueInQuery, Name: "groupRef", Detail: "is archived"},
 			{Detail: "a second issue"},
 		},
 	}})
@@ -183,7 +183,7 @@ func TestServerAndNetworkErrorsExit4(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Delay: time.Minute}) // ended by Close
-		r := f.amp(t, append(list, "--max-attempts", "1", "--timeout", "50ms")...)
+		r := f.amp(t, append(list, "--max-attempts", "1", "--attempt-timeout", "50ms")...)
 		wantCode(t, r, exitAPIServer)
 		wantContains(t, "stderr", r.stderr, "amp: listConnections: attempt timed out")
 	})
@@ -268,7 +268,7 @@ func TestClean(t *testing.T) {
 func TestTableCellsAreCleaned(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
-	err := writeTable(&b, []gen.Connection{{ID: "id\t1", Provider: "evil\x1b]0;title\x07", Group: gen.Group{GroupRef: "g\nx"}}})
+	err := writeTable(&b, []client.Connection{{ID: "id\t1", Provider: "evil\x1b]0;title\x07", Group: client.Group{GroupRef: "g\nx"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

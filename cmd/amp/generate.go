@@ -69,7 +69,7 @@ Generate is not idempotent: it is retried only when the server cannot have creat
 				}
 				p.APIKey, p.BasicAuth, p.OAuth2ClientCredentials = c.apiKey, c.basicAuth, c.clientCreds
 			}
-			c, err := a.newClient()
+			c, err := a.newClient(cmd)
 			if err != nil {
 				return err
 			}

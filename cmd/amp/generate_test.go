@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // generateArgs is a generate command line without credential.
@@ -16,10 +16,10 @@ var generateArgs = []string{"connections", "generate", "--project", testProject,
 
 // generated checks a successful generate and returns the connection it printed as JSON, and what the fake
 // stored as its credential.
-func generated(t *testing.T, f *fixture, r result) (gen.Connection, gen.ConnectionRequest) {
+func generated(t *testing.T, f *fixture, r result) (client.Connection, client.ConnectionRequest) {
 	t.Helper()
 	wantCode(t, r, exitOK)
-	c := decode[gen.Connection](t, r.stdout)
+	c := decode[client.Connection](t, r.stdout)
 	creds, ok := f.srv.Credentials(testProject, c.ID)
 	if !ok {
 		t.Fatalf("connection %s was not stored", c.ID)
@@ -40,7 +40,7 @@ func TestGenerateWithFlags(t *testing.T) {
 			t.Errorf("stored key %q, want %q (without the newline)", creds.APIKey, key)
 		}
 		if c.Provider != "hubspot" || c.Group.GroupRef != "g1" || c.Group.GroupName != "Group One" || c.Consumer.ConsumerRef != "c1" ||
-			c.Consumer.ConsumerName != "Consumer One" || c.ProviderWorkspaceRef != "ws-1" || c.AuthScheme != gen.AuthSchemeAPIKey {
+			c.Consumer.ConsumerName != "Consumer One" || c.ProviderWorkspaceRef != "ws-1" || c.AuthScheme != client.AuthSchemeAPIKey {
 			t.Errorf("generated %+v", c)
 		}
 		wantNotContains(t, "output", r.stdout+r.stderr, key)
@@ -55,7 +55,7 @@ func TestGenerateWithFlags(t *testing.T) {
 		path := writeFile(t, "password", "correct horse battery staple\n")
 		r := f.amp(t, append(generateArgs, "--basic-username", "jane", "--basic-password-file", path)...)
 		c, creds := generated(t, f, r)
-		if c.AuthScheme != gen.AuthSchemeBasic || creds.BasicAuth != (gen.BasicAuth{Username: "jane", Password: "correct horse battery staple"}) {
+		if c.AuthScheme != client.AuthSchemeBasic || creds.BasicAuth != (client.BasicAuth{Username: "jane", Password: "correct horse battery staple"}) {
 			t.Errorf("generated %s with %+v", c.AuthScheme, creds.BasicAuth)
 		}
 	})
@@ -64,7 +64,7 @@ func TestGenerateWithFlags(t *testing.T) {
 		r := f.amp(t, append(generateArgs, "--client-id", "client-1", "--client-secret-file", path, "--scopes", "read,write")...)
 		c, creds := generated(t, f, r)
 		cc := creds.OAuth2ClientCredentials
-		if c.AuthScheme != gen.AuthSchemeOAuth2ClientCredentials || cc.ClientID != "client-1" || cc.ClientSecret != "client-secret-1" ||
+		if c.AuthScheme != client.AuthSchemeOAuth2ClientCredentials || cc.ClientID != "client-1" || cc.ClientSecret != "client-secret-1" ||
 			!slices.Equal(cc.Scopes, []string{"read", "write"}) {
 			t.Errorf("generated %s with %+v", c.AuthScheme, cc)
 		}
@@ -81,8 +81,8 @@ func TestGenerateWithFlags(t *testing.T) {
 func TestGenerateWithParamsFile(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	params := gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g9", ConsumerRef: "c9",
-		OAuth2PasswordCredentials: gen.OAuth2PasswordCredentials{Username: "u", Password: "p", ClientID: "id", ClientSecret: "s"}}
+	params := client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g9", ConsumerRef: "c9",
+		OAuth2PasswordCredentials: client.OAuth2PasswordCredentials{Username: "u", Password: "p", ClientID: "id", ClientSecret: "s"}}
 	doc, err := json.Marshal(params)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestGenerateWithParamsFile(t *testing.T) {
 
 	r := f.amp(t, "connections", "generate", "-p", testProject, "--params-file", writeFile(t, "params.json", string(doc)))
 	c, creds := generated(t, f, r)
-	if c.AuthScheme != gen.AuthSchemeOAuth2Password || creds.OAuth2PasswordCredentials.Password != "p" {
+	if c.AuthScheme != client.AuthSchemeOAuth2Password || creds.OAuth2PasswordCredentials.Password != "p" {
 		t.Errorf("generated %s with %+v", c.AuthScheme, creds)
 	}
 

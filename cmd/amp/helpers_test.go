@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // testProject is the project the tests use.
@@ -57,7 +57,7 @@ func (f *fixture) ampStdin(t *testing.T, stdin string, args ...string) result {
 }
 
 // seed stores a connection in testProject.
-func (f *fixture) seed(t *testing.T, p gen.GenerateConnectionParams) gen.Connection {
+func (f *fixture) seed(t *testing.T, p client.GenerateConnectionParams) client.Connection {
 	t.Helper()
 	c, err := f.srv.SeedConnection(testProject, p)
 	if err != nil {
@@ -67,9 +67,9 @@ func (f *fixture) seed(t *testing.T, p gen.GenerateConnectionParams) gen.Connect
 }
 
 // seedAPIKey stores an apiKey connection with the given key in testProject.
-func (f *fixture) seedAPIKey(t *testing.T, key string) gen.Connection {
+func (f *fixture) seedAPIKey(t *testing.T, key string) client.Connection {
 	t.Helper()
-	return f.seed(t, gen.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g1", ConsumerRef: "c1", APIKey: key})
+	return f.seed(t, client.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g1", ConsumerRef: "c1", APIKey: key})
 }
 
 // wantCode fails the test when r did not exit with code, showing its output.

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
@@ -112,7 +111,7 @@ func writeCredentials(w io.Writer, c *client.Connection) error {
 	}
 	for _, t := range []struct {
 		name  string
-		token gen.OAuth2Token
+		token client.OAuth2Token
 	}{{"accessToken", code.AccessToken}, {"refreshToken", code.RefreshToken}} {
 		if t.token.Token != "" {
 			writeRow(tw, t.name, t.token.Token, formatTime(t.token.IssuedAt), formatTime(t.token.ExpiresAt))

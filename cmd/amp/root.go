@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -24,15 +27,19 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	stderrTTY      bool   // stderr is a terminal: amp says what it waits for
+	cancel         func() // ends the deadline of --timeout
 
 	// Global flags.
-	apiKeyFile   string
-	serverURL    string
-	timeout      time.Duration
-	maxAttempts  int
-	insecureHTTP bool
-	verbose      bool
-	output       string
+	apiKeyFile     string
+	serverURL      string
+	timeout        time.Duration // the whole command's limit
+	attemptTimeout time.Duration
+	quiet          bool
+	maxAttempts    int
+	insecureHTTP   bool
+	verbose        bool
+	output         string
 
 	// apiKey is the resolved Ampersand API key, removed from everything amp prints.
 	apiKey string
@@ -43,7 +50,13 @@ type app struct {
 // run is amp: it parses args, runs the command and returns the process exit code (see exitOK and the other
 // exit* constants). It reads the environment only through getenv.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	return runApp(ctx, args, stdin, stdout, stderr, getenv, isTerminal(stderr))
+}
+
+// runApp is run with whether stderr is a terminal given (tests give true).
+func runApp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, stderrTTY bool) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, stderrTTY: stderrTTY, cancel: func() {}}
+	defer func() { a.cancel() }()
 	root := a.newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -89,7 +102,9 @@ func (a *app) newRootCmd() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.apiKeyFile, "api-key-file", "", "read the Ampersand API key from `PATH` (- for stdin) instead of $"+envAPIKey)
 	pf.StringVar(&a.serverURL, "server-url", "", "API base `URL` (default $"+envServerURL+", else "+client.DefaultServerURL+")")
-	pf.DurationVar(&a.timeout, "timeout", 0, "time limit of each attempt, e.g. 30s (0: none; retries have their own 5-minute bound)")
+	pf.DurationVar(&a.timeout, "timeout", defaultTimeout, "time limit of a command's API call, retries and waits included (0: none)")
+	pf.DurationVar(&a.attemptTimeout, "attempt-timeout", 0, "time limit of each attempt, e.g. 10s (0: none)")
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "do not say on stderr what amp is waiting for (it does only when stderr is a terminal)")
 	pf.IntVar(&a.maxAttempts, "max-attempts", 0, "attempts per call, the first included (1: no retries; 0: the SDK's default policy)")
 	pf.BoolVar(&a.insecureHTTP, "insecure-http", false, "allow sending the API key over plain http to a host that is not loopback")
 	pf.BoolVar(&a.verbose, "verbose", false, "log each attempt, response and retry on stderr (the key is redacted)")
@@ -130,8 +145,8 @@ func (a *app) checkGlobalFlags() error {
 	default:
 		return usageErrorf("invalid --output %q: use table or json", a.output)
 	}
-	if a.timeout < 0 {
-		return usageErrorf("invalid --timeout %s: must not be negative", a.timeout)
+	if a.timeout < 0 || a.attemptTimeout < 0 {
+		return usageErrorf("invalid --timeout %s or --attempt-timeout %s: must not be negative", a.timeout, a.attemptTimeout)
 	}
 	if a.maxAttempts < 0 {
 		return usageErrorf("invalid --max-attempts %d: must not be negative", a.maxAttempts)
@@ -156,8 +171,19 @@ func (a *app) resolveAPIKey() (string, error) {
 	return key, nil
 }
 
-// newClient returns an SDK client configured by the global flags and the environment.
-func (a *app) newClient() (*client.Client, error) {
+// defaultTimeout bounds an interactive command's wait: long enough for the SDK's retries of a brief outage,
+// short enough that a person is not left waiting on an unreachable server (the SDK alone would wait up to
+// its 5-minute MaxElapsedTime).
+const defaultTimeout = 30 * time.Second
+
+// newClient returns an SDK client configured by the global flags and the environment, and bounds cmd's
+// context by --timeout.
+func (a *app) newClient(cmd *cobra.Command) (*client.Client, error) {
+	if a.timeout > 0 {
+		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+		cmd.SetContext(ctx)
+		a.cancel = cancel
+	}
 	key, err := a.resolveAPIKey()
 	if err != nil {
 		return nil, err
@@ -171,8 +197,11 @@ func (a *app) newClient() (*client.Client, error) {
 	if serverURL != "" {
 		opts = append(opts, client.WithServerURL(serverURL))
 	}
-	if a.timeout > 0 {
-		opts = append(opts, client.WithTimeout(a.timeout))
+	if a.attemptTimeout > 0 {
+		opts = append(opts, client.WithTimeout(a.attemptTimeout))
+	}
+	if a.stderrTTY && !a.quiet {
+		opts = append(opts, client.WithHooks(client.Hooks{Retry: a.sayRetry}))
 	}
 	switch {
 	case a.maxAttempts == 1:
@@ -202,4 +231,33 @@ func (w redactingWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// sayRetry tells the person at the terminal why amp is still waiting:
+// "amp: attempt 1 failed: 503 Service Unavailable; retrying in 1.2s".
+func (a *app) sayRetry(_ context.Context, _ *client.Call, r client.Retry) {
+	wait := r.Wait.Round(100 * time.Millisecond)
+	if r.Wait < time.Second {
+		wait = r.Wait.Round(10 * time.Millisecond)
+	}
+	fmt.Fprintf(a.stderr, "amp: attempt %d failed: %s; retrying in %s\n", r.Attempt, a.redact(clean(shortReason(r.Err))), wait)
+}
+
+// shortReason says in a few words why an attempt failed: the status, or the transport's last word.
+func shortReason(err error) string {
+	var apiErr *client.APIError
+	var connErr *client.ConnectionError
+	switch {
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("%d %s", apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
+	case errors.As(err, &connErr) && connErr.Timeout:
+		return "no reply in time"
+	case errors.As(err, &connErr):
+		msg := connErr.Err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:] // "dial tcp 127.0.0.1:1: connect: connection refused" → "connection refused"
+		}
+		return msg
+	}
+	return err.Error()
 }

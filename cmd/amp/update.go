@@ -6,18 +6,28 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // updateFlagNames are the flags of update that build the request body, which --params-file replaces.
 var updateFlagNames = append([]string{"mask", "workspace-ref"}, credentialFlagNames...)
 
-// updateMaskFields are the values --mask accepts, in the API's spelling.
-var updateMaskFields = []string{
-	string(gen.UpdateMaskFieldProviderWorkspaceRef), string(gen.UpdateMaskFieldProviderMetadata),
-	string(gen.UpdateMaskFieldAPIKey), string(gen.UpdateMaskFieldBasicAuth),
-	string(gen.UpdateMaskFieldOAuth2ClientCredentials), string(gen.UpdateMaskFieldOAuth2PasswordCredentials),
+// valueFlags names the flags that set each updatable field (which field a mask value names is
+// client.MaskedField's rule); a field without any is set with --params-file.
+var valueFlags = map[client.UpdateMaskField]string{
+	client.UpdateMaskFieldProviderWorkspaceRef:    "--workspace-ref",
+	client.UpdateMaskFieldAPIKey:                  "--api-key-credential-file",
+	client.UpdateMaskFieldBasicAuth:               "--basic-username and --basic-password-file",
+	client.UpdateMaskFieldOAuth2ClientCredentials: "--client-id and --client-secret-file",
+}
+
+// updateMaskFields are the values --mask accepts, in the API's spelling: the spec's (client.UpdateMaskFieldValues).
+func updateMaskFields() []string {
+	var out []string
+	for _, f := range client.UpdateMaskFieldValues() {
+		out = append(out, string(f))
+	}
+	return out
 }
 
 // newUpdateCmd returns `amp connections update`: Connections.Update, with the mask and values from flags and
@@ -69,7 +79,7 @@ JSON document, the body of the API's updateConnection (unknown fields are refuse
 				}
 				req.Params = params
 			}
-			c, err := a.newClient()
+			c, err := a.newClient(cmd)
 			if err != nil {
 				return err
 			}
@@ -87,7 +97,7 @@ JSON document, the body of the API's updateConnection (unknown fields are refuse
 	cred.register(cmd)
 	f.StringVar(&paramsFile, "params-file", "", "read the whole request body, UpdateConnectionParams JSON, from `FILE` (- for stdin)")
 	_ = cmd.MarkFlagFilename("params-file", "json")
-	_ = cmd.RegisterFlagCompletionFunc("mask", cobra.FixedCompletions(updateMaskFields, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("mask", cobra.FixedCompletions(updateMaskFields(), cobra.ShellCompDirectiveNoFileComp))
 	noFlagValues(cmd, "project", "workspace-ref")
 	return cmd
 }
@@ -104,8 +114,8 @@ func updateParams(a *app, cmd *cobra.Command, cf *credentialFlags, workspaceRef 
 			return p, usageErrorf("--workspace-ref is empty")
 		}
 		p.Connection.ProviderWorkspaceRef = workspaceRef
-		set[gen.UpdateMaskFieldProviderWorkspaceRef] = "--workspace-ref"
-		order = append(order, gen.UpdateMaskFieldProviderWorkspaceRef)
+		set[client.UpdateMaskFieldProviderWorkspaceRef] = "--workspace-ref"
+		order = append(order, client.UpdateMaskFieldProviderWorkspaceRef)
 	}
 	cred, err := cf.read(a, cmd)
 	if err != nil {
@@ -129,12 +139,12 @@ func updateParams(a *app, cmd *cobra.Command, cf *credentialFlags, workspaceRef 
 	for _, m := range mask {
 		field := client.UpdateMaskField(strings.TrimSpace(m))
 		if !field.Valid() {
-			return p, usageErrorf("invalid --mask field %q: use %s", m, strings.Join(updateMaskFields, ", "))
+			return p, usageErrorf("invalid --mask field %q: use %s", m, strings.Join(updateMaskFields(), ", "))
 		}
 		if _, ok := set[field]; !ok {
-			hint := "give its value flag"
-			if field == gen.UpdateMaskFieldProviderMetadata || field == gen.UpdateMaskFieldOAuth2PasswordCredentials {
-				hint = "set it with --params-file"
+			hint := "set it with --params-file"
+			if valueFlags[field] != "" {
+				hint = "give " + valueFlags[field]
 			}
 			return p, usageErrorf("--mask names %s, but no flag sets it: %s", field, hint)
 		}

@@ -5,14 +5,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // lastUpdateBody returns the body of the last request the fake received, as update params.
-func lastUpdateBody(t *testing.T, f *fixture) gen.UpdateConnectionParams {
+func lastUpdateBody(t *testing.T, f *fixture) client.UpdateConnectionParams {
 	t.Helper()
 	reqs := f.srv.Requests()
-	var p gen.UpdateConnectionParams
+	var p client.UpdateConnectionParams
 	if err := json.Unmarshal(reqs[len(reqs)-1].Body, &p); err != nil {
 		t.Fatal(err)
 	}
@@ -28,10 +28,10 @@ func TestUpdate(t *testing.T) {
 	t.Run("mask inferred from the value flags", func(t *testing.T) {
 		r := f.amp(t, append(update, "--workspace-ref", "ws-2", "-o", "json")...)
 		wantCode(t, r, exitOK)
-		if got := decode[gen.Connection](t, r.stdout); got.ID != c.ID || got.ProviderWorkspaceRef != "ws-2" {
+		if got := decode[client.Connection](t, r.stdout); got.ID != c.ID || got.ProviderWorkspaceRef != "ws-2" {
 			t.Errorf("updated %+v", got)
 		}
-		if p := lastUpdateBody(t, f); !slices.Equal(p.UpdateMask, []gen.UpdateMaskField{"providerWorkspaceRef"}) {
+		if p := lastUpdateBody(t, f); !slices.Equal(p.UpdateMask, []client.UpdateMaskField{"providerWorkspaceRef"}) {
 			t.Errorf("body = %+v", p)
 		}
 	})
@@ -46,7 +46,7 @@ func TestUpdate(t *testing.T) {
 		if creds, _ := f.srv.Credentials(testProject, c.ID); creds.APIKey != "pat-new-0123456789" {
 			t.Errorf("stored key %q", creds.APIKey)
 		}
-		if p := lastUpdateBody(t, f); !slices.Equal(p.UpdateMask, []gen.UpdateMaskField{"apiKey", "providerWorkspaceRef"}) ||
+		if p := lastUpdateBody(t, f); !slices.Equal(p.UpdateMask, []client.UpdateMaskField{"apiKey", "providerWorkspaceRef"}) ||
 			p.Connection.ProviderWorkspaceRef != "ws-3" {
 			t.Errorf("body = %+v", p)
 		}
@@ -55,7 +55,7 @@ func TestUpdate(t *testing.T) {
 		doc := `{"updateMask": ["providerMetadata"], "connection": {"providerMetadata": {"instance": {"value": "eu1", "source": "input"}}}}`
 		r := f.ampStdin(t, doc, append(update, "--params-file", "-", "-o", "json")...)
 		wantCode(t, r, exitOK)
-		if got := decode[gen.Connection](t, r.stdout); got.ProviderMetadata["instance"].Value != "eu1" {
+		if got := decode[client.Connection](t, r.stdout); got.ProviderMetadata["instance"].Value != "eu1" {
 			t.Errorf("updated %+v", got)
 		}
 	})
@@ -73,7 +73,7 @@ func TestUpdateUsageErrors(t *testing.T) {
 	}{
 		{"nothing to update", update, "nothing to update: give --workspace-ref or a credential, or --params-file"},
 		{"no connection ID", []string{"connections", "update", "-p", testProject, "--workspace-ref", "w"}, "accepts 1 arg(s), received 0"},
-		{"mask without value", append(update, "--mask", "apiKey"), "--mask names apiKey, but no flag sets it: give its value flag"},
+		{"mask without value", append(update, "--mask", "apiKey"), "--mask names apiKey, but no flag sets it: give --api-key-credential-file"},
 		{"mask needing params file", append(update, "--mask", "providerMetadata"), "set it with --params-file"},
 		{"value outside the mask", append(update, "--mask", "providerWorkspaceRef", "--workspace-ref", "w", "--api-key-credential-file", key),
 			"--api-key-credential-file sets apiKey, which --mask does not name"},
@@ -110,7 +110,7 @@ func TestUpdateRejectedByTheAPI(t *testing.T) {
 		"amp: updateConnection: 400 Bad Request\n",
 		"  Title:      Bad Request\n",
 		"  Detail:     Invalid update mask\n",
-		"  Remedy:     Allowed masks: 'providerWorkspaceRef, providerMetadata, apiKey'\n",
+		"  Remedy:     Allowed masks: 'apiKey, providerMetadata, providerWorkspaceRef'\n",
 		"  Issues:\n    - body updateMask[0]: basicAuth does not match the connection's auth scheme \"apiKey\"\n",
 		"  Request ID: ")
 	if r.stdout != "" {

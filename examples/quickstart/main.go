@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -89,7 +88,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	conn, err = c.Connections.Update(ctx, client.UpdateConnectionRequest{
 		ProjectIDOrName: project, ConnectionID: conn.ID,
 		Params: client.UpdateConnectionParams{
-			UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldAPIKey, gen.UpdateMaskFieldProviderWorkspaceRef},
+			UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldAPIKey, client.UpdateMaskFieldProviderWorkspaceRef},
 			Connection: client.ConnectionRequest{APIKey: credential + "-rotated", ProviderWorkspaceRef: "quickstart-workspace"},
 		},
 	})

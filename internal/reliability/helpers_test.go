@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/internal/testutil"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
@@ -64,7 +63,7 @@ type fake struct {
 	doer *testutil.CountingDoer
 	logs *testutil.LogRecorder
 	c    *client.Client
-	seed gen.Connection // the seeded connection of project
+	seed client.Connection // the seeded connection of project
 }
 
 // newFake starts a fake for one test (or one matrix cell); opts come after the defaults.
@@ -76,7 +75,7 @@ func newFakeRefusing(t testing.TB, refuse int, opts ...client.Option) *fake {
 	f := &fake{srv: amptest.NewServer(), logs: &testutil.LogRecorder{}}
 	t.Cleanup(f.srv.Close) // runs after the transport's idle connections are closed
 	f.doer = newCountingDoer(t, refuse)
-	seed, err := f.srv.SeedConnection(project, gen.GenerateConnectionParams{
+	seed, err := f.srv.SeedConnection(project, client.GenerateConnectionParams{
 		Provider: "hubspot", GroupRef: "g", ConsumerRef: "c", APIKey: "seed-credential"})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +125,7 @@ var operations = []operation{
 	}},
 	{"update", amptest.OpUpdateConnection, true, "connections", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
 		return c.Connections.Update(ctx, client.UpdateConnectionRequest{ProjectIDOrName: p, ConnectionID: id,
-			Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldProviderWorkspaceRef},
+			Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldProviderWorkspaceRef},
 				Connection: client.ConnectionRequest{ProviderWorkspaceRef: updatedRef}}}, o...)
 	}},
 	{"delete", amptest.OpDeleteConnection, true, "connections", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {

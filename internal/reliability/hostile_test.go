@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
@@ -137,7 +136,7 @@ func TestInvalidBodies(t *testing.T) {
 	update := func(req client.UpdateConnectionRequest) func() error {
 		return func() error { _, err := f.c.Connections.Update(context.Background(), req); return err }
 	}
-	basic := client.ConnectionRequest{BasicAuth: gen.BasicAuth{Username: "u", Password: "p"}}
+	basic := client.ConnectionRequest{BasicAuth: client.BasicAuth{Username: "u", Password: "p"}}
 	cases := []struct {
 		name string
 		call func() error
@@ -150,9 +149,9 @@ func TestInvalidBodies(t *testing.T) {
 		{"generate without consumerRef", generate(gp(func(p *client.GenerateConnectionParams) { p.ConsumerRef = "" })), "Params.ConsumerRef", nil},
 		{"update with an empty mask", update(up(nil, basic)), "Params.UpdateMask", nil},
 		{"update with an unknown mask", update(up([]client.UpdateMaskField{"bogus"}, basic)), "Params.UpdateMask[0]", nil},
-		{"update mask naming an unset value", update(up([]client.UpdateMaskField{gen.UpdateMaskFieldAPIKey}, basic)), "Params.Connection.apiKey", nil},
+		{"update mask naming an unset value", update(up([]client.UpdateMaskField{client.UpdateMaskFieldAPIKey}, basic)), "Params.Connection.apiKey", nil},
 		{"generate with two credentials", generate(gp(func(p *client.GenerateConnectionParams) { p.BasicAuth = basic.BasicAuth })), "", []string{"apiKey", "basicAuth"}},
-		{"update mask not matching the auth scheme", update(up([]client.UpdateMaskField{gen.UpdateMaskFieldBasicAuth}, basic)), "", []string{"updateMask[0]"}},
+		{"update mask not matching the auth scheme", update(up([]client.UpdateMaskField{client.UpdateMaskFieldBasicAuth}, basic)), "", []string{"updateMask[0]"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -45,11 +44,11 @@ type fault struct {
 func status(code int) func() amptest.Fault {
 	return func() amptest.Fault {
 		// A problem that says nothing about retrying: the status alone decides.
-		return amptest.Fault{Status: code, Problem: &gen.InputValidationProblem{Detail: "injected"}}
+		return amptest.Fault{Status: code, Problem: &client.Problem{Detail: "injected"}}
 	}
 }
 
-func withProblem(code int, p gen.InputValidationProblem, header ...string) func() amptest.Fault {
+func withProblem(code int, p client.Problem, header ...string) func() amptest.Fault {
 	return func() amptest.Fault {
 		f := amptest.Fault{Status: code, Problem: &p, Header: http.Header{}}
 		for i := 0; i+1 < len(header); i += 2 {
@@ -71,24 +70,24 @@ var faults = []fault{
 	{name: "503", fault: status(503), want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "504", fault: status(504), want: [5]string{"2 ok", "2 ok", "1 APIError 504", "2 ok", "2 ok"}},
 	{name: "429 + Retry-After: 1 (seconds)", hint: true,
-		fault: withProblem(429, gen.InputValidationProblem{Detail: "slow down"}, "Retry-After", "1"),
+		fault: withProblem(429, client.Problem{Detail: "slow down"}, "Retry-After", "1"),
 		want:  [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "429 + Retry-After: HTTP-date (+1 h)", hint: true,
 		fault: func() amptest.Fault {
-			return withProblem(429, gen.InputValidationProblem{Detail: "slow down"},
+			return withProblem(429, client.Problem{Detail: "slow down"},
 				"Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))()
 		},
 		want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "408", fault: status(408), want: [5]string{"2 ok", "2 ok", "1 APIError 408", "2 ok", "2 ok"}},
-	{name: "501 (problem retryable: true)", fault: withProblem(501, gen.InputValidationProblem{Retryable: ptr(true)}),
+	{name: "501 (problem retryable: true)", fault: withProblem(501, client.Problem{Retryable: ptr(true)}),
 		want: [5]string{"1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501"}},
-	{name: "503 + problem retryable: false", fault: withProblem(503, gen.InputValidationProblem{Retryable: ptr(false)}),
+	{name: "503 + problem retryable: false", fault: withProblem(503, client.Problem{Retryable: ptr(false)}),
 		want: [5]string{"1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503"}},
-	{name: "409 + problem retryable: true", fault: withProblem(409, gen.InputValidationProblem{Retryable: ptr(true)}),
+	{name: "409 + problem retryable: true", fault: withProblem(409, client.Problem{Retryable: ptr(true)}),
 		want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "503 + problem retryAfter (+1 h)", hint: true,
 		fault: func() amptest.Fault {
-			return withProblem(503, gen.InputValidationProblem{RetryAfter: time.Now().Add(time.Hour).UTC()})()
+			return withProblem(503, client.Problem{RetryAfter: time.Now().Add(time.Hour).UTC()})()
 		},
 		want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "reset before the reply", fault: kind(amptest.FaultResetBeforeReply, false),
@@ -227,7 +226,7 @@ func checkState(t *testing.T, f *fake, op operation, normal int, acted, ok bool,
 	}
 }
 
-func has(conns []gen.Connection, id string) bool {
+func has(conns []client.Connection, id string) bool {
 	for _, c := range conns {
 		if c.ID == id {
 			return true

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
@@ -48,8 +47,8 @@ func TestCrossOriginRedirectNeverGetsTheBody(t *testing.T) {
 			}},
 			{"update", "update-password-secret", func(c *client.Client) error {
 				_, err := c.Connections.Update(context.Background(), client.UpdateConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c",
-					Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldBasicAuth},
-						Connection: client.ConnectionRequest{BasicAuth: gen.BasicAuth{Username: "u", Password: "update-password-secret"}}}})
+					Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldBasicAuth},
+						Connection: client.ConnectionRequest{BasicAuth: client.BasicAuth{Username: "u", Password: "update-password-secret"}}}})
 				return err
 			}},
 		} {

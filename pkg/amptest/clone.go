@@ -4,7 +4,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // credentialView says which credentials a Connection shows.
@@ -18,58 +18,21 @@ const (
 )
 
 // view returns a copy of rec's connection with the credentials v allows.
-func (rec *record) view(v credentialView) gen.Connection {
+func (rec *record) view(v credentialView) client.Connection {
 	c := cloneConnection(rec.conn)
 	switch v {
 	case hideCredentials:
 		c.APIKey = ""
-		c.OAuth2AuthorizationCode = gen.OAuth2AuthorizationCode{}
+		c.OAuth2AuthorizationCode = client.OAuth2AuthorizationCode{}
 	case showCredentials:
-		c.OAuth2AuthorizationCode.RefreshToken = gen.OAuth2Token{}
+		c.OAuth2AuthorizationCode.RefreshToken = client.OAuth2Token{}
 	}
 	return c
 }
 
-func cloneConnection(c gen.Connection) gen.Connection {
+func cloneConnection(c client.Connection) client.Connection {
 	c.OAuth2AuthorizationCode.Scopes = slices.Clone(c.OAuth2AuthorizationCode.Scopes)
 	c.ProviderMetadata = maps.Clone(c.ProviderMetadata)
 	c.ProviderApp.Scopes = slices.Clone(c.ProviderApp.Scopes)
 	return c
-}
-
-func cloneClientCred(c gen.OAuth2ClientCredentials) gen.OAuth2ClientCredentials {
-	c.Scopes = slices.Clone(c.Scopes)
-	return c
-}
-
-func clonePassCred(c gen.OAuth2PasswordCredentials) gen.OAuth2PasswordCredentials {
-	c.Scopes = slices.Clone(c.Scopes)
-	return c
-}
-
-// cloneMap deep-copies a decoded JSON object.
-func cloneMap(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return cloneMap(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = cloneValue(e)
-		}
-		return out
-	default:
-		return v
-	}
 }

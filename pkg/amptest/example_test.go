@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -27,7 +26,7 @@ func Example() {
 	ctx := context.Background()
 
 	// Seed the state your code expects.
-	seeded, err := srv.SeedConnection("my-project", gen.GenerateConnectionParams{
+	seeded, err := srv.SeedConnection("my-project", client.GenerateConnectionParams{
 		Provider: "salesforce", GroupRef: "group-1", ConsumerRef: "consumer-1", APIKey: "secret",
 	})
 	if err != nil {
@@ -87,14 +86,14 @@ func Example_rawHTTP() {
 		return resp.Status
 	}
 
-	var created gen.Connection
+	var created client.Connection
 	status := call(http.MethodPost, "/projects/my-project/connections:generate",
 		`{"provider":"hubspot","groupRef":"group-1","groupName":"Acme","consumerRef":"consumer-1","apiKey":"secret"}`,
 		&created)
 	fmt.Println(status, created.Provider, created.AuthScheme, created.Status, created.ProjectID)
 	fmt.Printf("credentials in the reply: %q\n", created.APIKey)
 
-	var list []gen.Connection
+	var list []client.Connection
 	status = call(http.MethodGet, "/projects/proj-123/connections?provider=hubspot", "", &list)
 	fmt.Println(status, len(list), list[0].ID == created.ID, list[0].Group.GroupName, list[0].Consumer.ConsumerName)
 

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // Operation names an operation of the connections API by its operationId.
@@ -87,7 +87,7 @@ type Fault struct {
 	// Problem is the body of FaultStatus, sent as application/problem+json. Its zero Type, Title, Status and
 	// RequestID are filled in (about:blank, http.StatusText, the reply's status, the request ID); when
 	// Fault.Status is zero and Problem.Status is set, the reply has Problem.Status.
-	Problem *gen.InputValidationProblem
+	Problem *client.Problem
 	// Body is a raw body for FaultStatus or FaultHTMLPage, sent instead of Problem or the default page.
 	Body []byte
 	// ContentType is the Content-Type of Body (default application/json for FaultStatus).
@@ -248,7 +248,7 @@ func (s *Server) faultReply(x *exchange, f Fault) *reply {
 		}
 		return withHeader(&reply{status: status, header: http.Header{"Content-Type": {ct}}, body: f.Body}, f.Header)
 	}
-	var p gen.InputValidationProblem
+	var p client.Problem
 	if f.Problem != nil {
 		p = *f.Problem
 	} else {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 func TestFaultStatus(t *testing.T) {
@@ -33,8 +33,8 @@ func TestFaultStatus(t *testing.T) {
 			429, true, retryDate, "amptest: injected fault", retryDate.Format(http.TimeFormat)},
 		{"default status", Fault{}, 500, true, time.Time{}, "amptest: injected fault", ""},
 		{"client error", Fault{Status: 409}, 409, false, time.Time{}, "amptest: injected fault", ""},
-		{"given problem", Fault{Problem: &gen.InputValidationProblem{Status: 422, Detail: "unknown provider", Retryable: &no,
-			Issues: []gen.InputValidationIssue{{In: "body", Name: "provider", Detail: "unknown provider"}}}},
+		{"given problem", Fault{Problem: &client.Problem{Status: 422, Detail: "unknown provider", Retryable: &no,
+			Issues: []client.InputValidationIssue{{In: "body", Name: "provider", Detail: "unknown provider"}}}},
 			422, false, time.Time{}, "unknown provider", ""},
 	}
 	for _, tc := range cases {
@@ -219,7 +219,7 @@ func TestFaultOrder(t *testing.T) {
 	}
 	h.srv.InjectFault(AnyOperation, Fault{Status: 500, Times: 5})
 	h.srv.ClearFaults()
-	expectJSON[[]gen.Connection](t, h.send(http.MethodGet, connectionsPath("p"), nil), http.StatusOK)
+	expectJSON[[]client.Connection](t, h.send(http.MethodGet, connectionsPath("p"), nil), http.StatusOK)
 }
 
 func TestInjectFaultRejectsBadFaults(t *testing.T) {

@@ -8,19 +8,19 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // dispatch runs the operation of a request that passed authentication and validation.
 func (s *Server) dispatch(x *exchange) *reply {
 	projectID, err := x.pathParam("projectIdOrName")
 	if err != nil {
-		return s.invalid(x, "invalid path", []gen.InputValidationIssue{pathIssue("projectIdOrName", err)})
+		return s.invalid(x, "invalid path", []client.InputValidationIssue{pathIssue("projectIdOrName", err)})
 	}
 	var connectionID string
 	if x.op != OpListConnections && x.op != OpGenerateConnection {
 		if connectionID, err = x.pathParam("connectionId"); err != nil {
-			return s.invalid(x, "invalid path", []gen.InputValidationIssue{pathIssue("connectionId", err)})
+			return s.invalid(x, "invalid path", []client.InputValidationIssue{pathIssue("connectionId", err)})
 		}
 	}
 	switch x.op {
@@ -44,8 +44,8 @@ func (x *exchange) pathParam(name string) (string, error) {
 	return url.PathUnescape(x.params[name])
 }
 
-func pathIssue(name string, err error) gen.InputValidationIssue {
-	return gen.InputValidationIssue{In: gen.InputValidationIssueInPath, Name: name, Detail: err.Error()}
+func pathIssue(name string, err error) client.InputValidationIssue {
+	return client.InputValidationIssue{In: client.InputValidationIssueInPath, Name: name, Detail: err.Error()}
 }
 
 func (s *Server) listConnections(x *exchange, projectID string) *reply {
@@ -53,7 +53,7 @@ func (s *Server) listConnections(x *exchange, projectID string) *reply {
 	provider, groupRef, consumerRef := q.Get("provider"), q.Get("groupRef"), q.Get("consumerRef")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []gen.Connection{}
+	out := []client.Connection{}
 	for _, rec := range s.st.project(projectID).order {
 		c := &rec.conn
 		if (provider == "" || c.Provider == provider) &&
@@ -66,13 +66,13 @@ func (s *Server) listConnections(x *exchange, projectID string) *reply {
 }
 
 func (s *Server) generateConnection(x *exchange, projectID string) *reply {
-	var params gen.GenerateConnectionParams
+	var params client.GenerateConnectionParams
 	if rp := s.decodeBody(x, &params); rp != nil {
 		return rp
 	}
 	issues := emptyCredentials(x.body)
 	for _, is := range checkGenerate(&params) {
-		if !slices.ContainsFunc(issues, func(o gen.InputValidationIssue) bool { return o.Name == is.Name }) {
+		if !slices.ContainsFunc(issues, func(o client.InputValidationIssue) bool { return o.Name == is.Name }) {
 			issues = append(issues, is)
 		}
 	}
@@ -88,12 +88,12 @@ func (s *Server) generateConnection(x *exchange, projectID string) *reply {
 // emptyCredentials reports credentials that the body gives with an empty value ("apiKey": "",
 // "oauth2AuthorizationCode": {} or an OAuth2 token whose value is ""): the generated model cannot tell them
 // from absent ones, and silently creating a connection with auth scheme none would hide the mistake.
-func emptyCredentials(body []byte) []gen.InputValidationIssue {
+func emptyCredentials(body []byte) []client.InputValidationIssue {
 	var raw map[string]any
 	if json.Unmarshal(body, &raw) != nil {
 		return nil
 	}
-	var issues []gen.InputValidationIssue
+	var issues []client.InputValidationIssue
 	for _, c := range credentials {
 		v, present := raw[c.field]
 		if m, isObject := v.(map[string]any); present && (v == "" || isObject && len(m) == 0) {
@@ -124,12 +124,12 @@ func (s *Server) getConnection(x *exchange, projectID, connectionID string) *rep
 	rec := s.st.connection(projectID, connectionID)
 	if rec == nil {
 		p := s.newProblem(x, http.StatusNotFound, notFound(projectID, connectionID))
-		p.Issues = []gen.InputValidationIssue{{
-			In: gen.InputValidationIssueInPath, Name: "connectionId", Detail: "no such connection", Value: connectionID,
+		p.Issues = []client.InputValidationIssue{{
+			In: client.InputValidationIssueInPath, Name: "connectionId", Detail: "no such connection", Value: connectionID,
 		}}
 		return problemReply(p)
 	}
-	refresh(rec, gen.RefreshMode(q.Get("refresh")), s.now())
+	refresh(rec, client.RefreshMode(q.Get("refresh")), s.now())
 	return jsonReply(http.StatusOK, rec.view(view))
 }
 
@@ -140,7 +140,7 @@ func queryBool(q url.Values, name string) bool {
 }
 
 func (s *Server) updateConnection(x *exchange, projectID, connectionID string) *reply {
-	var params gen.UpdateConnectionParams
+	var params client.UpdateConnectionParams
 	if rp := s.decodeBody(x, &params); rp != nil {
 		return rp
 	}
@@ -185,8 +185,8 @@ func notFound(projectID, connectionID string) string {
 // decodeBody decodes the validated JSON body into v; a body the model cannot hold is a 400.
 func (s *Server) decodeBody(x *exchange, v any) *reply {
 	if err := json.Unmarshal(x.body, v); err != nil {
-		return s.invalid(x, "invalid request body", []gen.InputValidationIssue{{
-			In: gen.InputValidationIssueInBody, Detail: "request body does not decode: " + err.Error(),
+		return s.invalid(x, "invalid request body", []client.InputValidationIssue{{
+			In: client.InputValidationIssueInBody, Detail: "request body does not decode: " + err.Error(),
 		}})
 	}
 	return nil

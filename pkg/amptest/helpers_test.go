@@ -18,8 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // harness is a Server with a client whose every exchange is checked against the spec.
@@ -131,7 +131,7 @@ func expectJSON[T any](t *testing.T, r response, status int) T {
 }
 
 // decodeProblem checks that r is an application/problem+json reply with this status and decodes it.
-func decodeProblem(t *testing.T, r response, status int) gen.InputValidationProblem {
+func decodeProblem(t *testing.T, r response, status int) client.Problem {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
@@ -139,7 +139,7 @@ func decodeProblem(t *testing.T, r response, status int) gen.InputValidationProb
 	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("Content-Type %q, want application/problem+json", ct)
 	}
-	var p gen.InputValidationProblem
+	var p client.Problem
 	if err := json.Unmarshal(r.body, &p); err != nil {
 		t.Fatalf("decoding %s: %v", r.body, err)
 	}
@@ -147,7 +147,7 @@ func decodeProblem(t *testing.T, r response, status int) gen.InputValidationProb
 }
 
 // expectProblem checks that r is a problem of the fake itself with this status and returns it.
-func expectProblem(t *testing.T, r response, status int) gen.InputValidationProblem {
+func expectProblem(t *testing.T, r response, status int) client.Problem {
 	t.Helper()
 	p := decodeProblem(t, r, status)
 	switch {
@@ -172,7 +172,7 @@ func expectProblem(t *testing.T, r response, status int) gen.InputValidationProb
 // issueKey is an issue reduced to what tests compare.
 type issueKey struct{ In, Name string }
 
-func issueKeys(p gen.InputValidationProblem) []issueKey {
+func issueKeys(p client.Problem) []issueKey {
 	out := make([]issueKey, 0, len(p.Issues))
 	for _, is := range p.Issues {
 		out = append(out, issueKey{string(is.In), is.Name})
@@ -181,13 +181,13 @@ func issueKeys(p gen.InputValidationProblem) []issueKey {
 }
 
 // generate creates a connection over HTTP and returns the 201 reply's connection.
-func (h *harness) generate(project string, p gen.GenerateConnectionParams) gen.Connection {
+func (h *harness) generate(project string, p client.GenerateConnectionParams) client.Connection {
 	h.t.Helper()
-	return expectJSON[gen.Connection](h.t, h.send(http.MethodPost, generatePath(project), p), http.StatusCreated)
+	return expectJSON[client.Connection](h.t, h.send(http.MethodPost, generatePath(project), p), http.StatusCreated)
 }
 
-func apiKeyParams(ref string) gen.GenerateConnectionParams {
-	return gen.GenerateConnectionParams{
+func apiKeyParams(ref string) client.GenerateConnectionParams {
+	return client.GenerateConnectionParams{
 		Provider: "hubspot", GroupRef: "group-" + ref, ConsumerRef: "consumer-" + ref, APIKey: "key-" + ref,
 	}
 }
@@ -217,7 +217,7 @@ func checkExchange(req *http.Request, status int, header http.Header, body []byt
 	}
 	route, params, err := router.FindRoute(local)
 	if err != nil {
-		var p gen.APIProblem
+		var p client.Problem
 		if ct := header.Get("Content-Type"); ct != "application/problem+json" {
 			return fmt.Errorf("unrouted request answered with %q", ct)
 		}

@@ -7,22 +7,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 func TestGenerateConnection(t *testing.T) {
 	clock := newManualClock()
 	h := newHarness(t, WithClock(clock.Now), WithProject(Project{ID: "proj-id", Name: "my-project"}))
-	c := h.generate("my-project", gen.GenerateConnectionParams{
+	c := h.generate("my-project", client.GenerateConnectionParams{
 		Provider: "hubspot", GroupRef: "g1", GroupName: "Acme", ConsumerRef: "c1", ProviderWorkspaceRef: "acme",
 		APIKey: "secret-key",
 	})
 	now := clock.Now()
-	want := gen.Connection{
+	want := client.Connection{
 		ID: c.ID, ProjectID: "proj-id", Provider: "hubspot", ProviderWorkspaceRef: "acme",
-		Group:      gen.Group{GroupRef: "g1", GroupName: "Acme", ProjectID: "proj-id", CreateTime: now},
-		Consumer:   gen.Consumer{ConsumerRef: "c1", ConsumerName: "c1", ProjectID: "proj-id", CreateTime: now},
-		AuthScheme: gen.AuthSchemeAPIKey, Status: gen.ConnectionStatusCreated, CreateTime: now, UpdateTime: now,
+		Group:      client.Group{GroupRef: "g1", GroupName: "Acme", ProjectID: "proj-id", CreateTime: now},
+		Consumer:   client.Consumer{ConsumerRef: "c1", ConsumerName: "c1", ProjectID: "proj-id", CreateTime: now},
+		AuthScheme: client.AuthSchemeAPIKey, Status: client.ConnectionStatusCreated, CreateTime: now, UpdateTime: now,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("generated\n%+v\nwant\n%+v", c, want)
@@ -37,7 +37,7 @@ func TestGenerateConnection(t *testing.T) {
 
 	// Same refs again: a new connection, sharing the group and consumer made the first time.
 	clock.Advance(time.Minute)
-	again := h.generate("proj-id", gen.GenerateConnectionParams{
+	again := h.generate("proj-id", client.GenerateConnectionParams{
 		Provider: "hubspot", GroupRef: "g1", GroupName: "Other name", ConsumerRef: "c1", APIKey: "secret-key",
 	})
 	if again.ID == c.ID || again.Group != c.Group || again.Consumer != c.Consumer {
@@ -54,28 +54,28 @@ func TestGenerateAuthSchemes(t *testing.T) {
 	base.APIKey = ""
 	cases := []struct {
 		name  string
-		edit  func(*gen.GenerateConnectionParams)
-		want  gen.AuthScheme
-		creds func(gen.ConnectionRequest) bool
+		edit  func(*client.GenerateConnectionParams)
+		want  client.AuthScheme
+		creds func(client.ConnectionRequest) bool
 	}{
-		{"none", func(*gen.GenerateConnectionParams) {}, gen.AuthSchemeNone,
-			func(c gen.ConnectionRequest) bool { return reflect.ValueOf(c).IsZero() }},
-		{"apiKey", func(p *gen.GenerateConnectionParams) { p.APIKey = "k" }, gen.AuthSchemeAPIKey,
-			func(c gen.ConnectionRequest) bool { return c.APIKey == "k" }},
-		{"basicAuth", func(p *gen.GenerateConnectionParams) { p.BasicAuth = gen.BasicAuth{Username: "u", Password: "p"} },
-			gen.AuthSchemeBasic, func(c gen.ConnectionRequest) bool { return c.BasicAuth.Password == "p" }},
-		{"clientCredentials", func(p *gen.GenerateConnectionParams) {
-			p.OAuth2ClientCredentials = gen.OAuth2ClientCredentials{ClientID: "id", ClientSecret: "s", Scopes: []string{"r"}}
-		}, gen.AuthSchemeOAuth2ClientCredentials,
-			func(c gen.ConnectionRequest) bool { return c.OAuth2ClientCredentials.ClientSecret == "s" }},
-		{"password", func(p *gen.GenerateConnectionParams) {
-			p.OAuth2PasswordCredentials = gen.OAuth2PasswordCredentials{Username: "u", Password: "p", ClientID: "i", ClientSecret: "s"}
-		}, gen.AuthSchemeOAuth2Password,
-			func(c gen.ConnectionRequest) bool { return c.OAuth2PasswordCredentials.Password == "p" }},
-		{"authorizationCode", func(p *gen.GenerateConnectionParams) {
-			p.OAuth2AuthorizationCode = gen.OAuth2AuthorizationCode{RefreshToken: gen.OAuth2Token{Token: "r"}}
-		}, gen.AuthSchemeOAuth2AuthorizationCode,
-			func(c gen.ConnectionRequest) bool { return c.OAuth2AuthorizationCode.RefreshToken.Token == "r" }},
+		{"none", func(*client.GenerateConnectionParams) {}, client.AuthSchemeNone,
+			func(c client.ConnectionRequest) bool { return reflect.ValueOf(c).IsZero() }},
+		{"apiKey", func(p *client.GenerateConnectionParams) { p.APIKey = "k" }, client.AuthSchemeAPIKey,
+			func(c client.ConnectionRequest) bool { return c.APIKey == "k" }},
+		{"basicAuth", func(p *client.GenerateConnectionParams) { p.BasicAuth = client.BasicAuth{Username: "u", Password: "p"} },
+			client.AuthSchemeBasic, func(c client.ConnectionRequest) bool { return c.BasicAuth.Password == "p" }},
+		{"clientCredentials", func(p *client.GenerateConnectionParams) {
+			p.OAuth2ClientCredentials = client.OAuth2ClientCredentials{ClientID: "id", ClientSecret: "s", Scopes: []string{"r"}}
+		}, client.AuthSchemeOAuth2ClientCredentials,
+			func(c client.ConnectionRequest) bool { return c.OAuth2ClientCredentials.ClientSecret == "s" }},
+		{"password", func(p *client.GenerateConnectionParams) {
+			p.OAuth2PasswordCredentials = client.OAuth2PasswordCredentials{Username: "u", Password: "p", ClientID: "i", ClientSecret: "s"}
+		}, client.AuthSchemeOAuth2Password,
+			func(c client.ConnectionRequest) bool { return c.OAuth2PasswordCredentials.Password == "p" }},
+		{"authorizationCode", func(p *client.GenerateConnectionParams) {
+			p.OAuth2AuthorizationCode = client.OAuth2AuthorizationCode{RefreshToken: client.OAuth2Token{Token: "r"}}
+		}, client.AuthSchemeOAuth2AuthorizationCode,
+			func(c client.ConnectionRequest) bool { return c.OAuth2AuthorizationCode.RefreshToken.Token == "r" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,9 +100,9 @@ func TestGenerateImportsAuthorizationCode(t *testing.T) {
 	clock := newManualClock()
 	h := newHarness(t, WithClock(clock.Now))
 	issued := clock.Now().Add(-time.Hour)
-	given := gen.OAuth2AuthorizationCode{
-		AccessToken:  gen.OAuth2Token{Token: "access", IssuedAt: issued, ExpiresAt: issued.Add(2 * time.Hour)},
-		RefreshToken: gen.OAuth2Token{Token: "refresh"},
+	given := client.OAuth2AuthorizationCode{
+		AccessToken:  client.OAuth2Token{Token: "access", IssuedAt: issued, ExpiresAt: issued.Add(2 * time.Hour)},
+		RefreshToken: client.OAuth2Token{Token: "refresh"},
 		Scopes:       []string{"api"},
 	}
 	p := apiKeyParams("a")
@@ -112,7 +112,7 @@ func TestGenerateImportsAuthorizationCode(t *testing.T) {
 		t.Errorf("stored tokens %+v, want the imported %+v", stored.OAuth2AuthorizationCode, given)
 	}
 
-	p.OAuth2AuthorizationCode = gen.OAuth2AuthorizationCode{RefreshToken: gen.OAuth2Token{Token: "refresh"}}
+	p.OAuth2AuthorizationCode = client.OAuth2AuthorizationCode{RefreshToken: client.OAuth2Token{Token: "refresh"}}
 	minted := h.generate("p", p)
 	stored, _ := h.srv.Connection("p", minted.ID)
 	at := stored.OAuth2AuthorizationCode.AccessToken
@@ -128,10 +128,10 @@ func TestListConnections(t *testing.T) {
 		t.Errorf("unknown project lists %q, want []", r.body)
 	}
 	var ids []string
-	for _, p := range []gen.GenerateConnectionParams{
+	for _, p := range []client.GenerateConnectionParams{
 		{Provider: "hubspot", GroupRef: "g1", ConsumerRef: "c1", APIKey: "k1"},
-		{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c2", OAuth2AuthorizationCode: gen.OAuth2AuthorizationCode{
-			RefreshToken: gen.OAuth2Token{Token: "r"}}},
+		{Provider: "salesforce", GroupRef: "g1", ConsumerRef: "c2", OAuth2AuthorizationCode: client.OAuth2AuthorizationCode{
+			RefreshToken: client.OAuth2Token{Token: "r"}}},
 		{Provider: "hubspot", GroupRef: "g2", ConsumerRef: "c2"},
 	} {
 		ids = append(ids, h.generate("p", p).ID)
@@ -148,7 +148,7 @@ func TestListConnections(t *testing.T) {
 		{"?groupRef=nope", nil},
 	}
 	for _, tc := range cases {
-		list := expectJSON[[]gen.Connection](t, h.send(http.MethodGet, connectionsPath("p")+tc.query, nil), http.StatusOK)
+		list := expectJSON[[]client.Connection](t, h.send(http.MethodGet, connectionsPath("p")+tc.query, nil), http.StatusOK)
 		var got []string
 		for _, c := range list {
 			got = append(got, c.ID)
@@ -164,32 +164,32 @@ func TestListConnections(t *testing.T) {
 
 func TestGetConnectionCredentialViews(t *testing.T) {
 	h := newHarness(t)
-	code := gen.OAuth2AuthorizationCode{
-		AccessToken: gen.OAuth2Token{Token: "access"}, RefreshToken: gen.OAuth2Token{Token: "refresh"},
+	code := client.OAuth2AuthorizationCode{
+		AccessToken: client.OAuth2Token{Token: "access"}, RefreshToken: client.OAuth2Token{Token: "refresh"},
 		Scopes: []string{"api"},
 	}
-	oauth := h.generate("p", gen.GenerateConnectionParams{
+	oauth := h.generate("p", client.GenerateConnectionParams{
 		Provider: "salesforce", GroupRef: "g", ConsumerRef: "c", OAuth2AuthorizationCode: code})
 	key := h.generate("p", apiKeyParams("k"))
-	accessOnly := gen.OAuth2AuthorizationCode{AccessToken: code.AccessToken, Scopes: code.Scopes}
+	accessOnly := client.OAuth2AuthorizationCode{AccessToken: code.AccessToken, Scopes: code.Scopes}
 	cases := []struct {
 		query      string
-		wantCode   gen.OAuth2AuthorizationCode
+		wantCode   client.OAuth2AuthorizationCode
 		wantAPIKey string
 	}{
-		{"", gen.OAuth2AuthorizationCode{}, ""},
-		{"?includeCreds=false", gen.OAuth2AuthorizationCode{}, ""},
+		{"", client.OAuth2AuthorizationCode{}, ""},
+		{"?includeCreds=false", client.OAuth2AuthorizationCode{}, ""},
 		{"?includeCreds=true", accessOnly, "key-k"},
 		{"?includeRefreshToken=true", code, "key-k"},
 		{"?includeRefreshToken=true&includeCreds=false", code, "key-k"},
 		{"?includeRefreshToken=false&includeCreds=true", accessOnly, "key-k"},
 	}
 	for _, tc := range cases {
-		got := expectJSON[gen.Connection](t, h.send(http.MethodGet, connectionPath("p", oauth.ID)+tc.query, nil), http.StatusOK)
+		got := expectJSON[client.Connection](t, h.send(http.MethodGet, connectionPath("p", oauth.ID)+tc.query, nil), http.StatusOK)
 		if !reflect.DeepEqual(got.OAuth2AuthorizationCode, tc.wantCode) {
 			t.Errorf("get%s: tokens %+v, want %+v", tc.query, got.OAuth2AuthorizationCode, tc.wantCode)
 		}
-		got = expectJSON[gen.Connection](t, h.send(http.MethodGet, connectionPath("p", key.ID)+tc.query, nil), http.StatusOK)
+		got = expectJSON[client.Connection](t, h.send(http.MethodGet, connectionPath("p", key.ID)+tc.query, nil), http.StatusOK)
 		if got.APIKey != tc.wantAPIKey {
 			t.Errorf("get%s: apiKey %q, want %q", tc.query, got.APIKey, tc.wantAPIKey)
 		}
@@ -199,12 +199,12 @@ func TestGetConnectionCredentialViews(t *testing.T) {
 func TestGetConnectionRefresh(t *testing.T) {
 	clock := newManualClock()
 	h := newHarness(t, WithClock(clock.Now))
-	oauth := h.generate("p", gen.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g", ConsumerRef: "c",
-		OAuth2AuthorizationCode: gen.OAuth2AuthorizationCode{RefreshToken: gen.OAuth2Token{Token: "r"}}})
+	oauth := h.generate("p", client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g", ConsumerRef: "c",
+		OAuth2AuthorizationCode: client.OAuth2AuthorizationCode{RefreshToken: client.OAuth2Token{Token: "r"}}})
 	key := h.generate("p", apiKeyParams("k"))
-	get := func(id, refresh string) gen.Connection {
+	get := func(id, refresh string) client.Connection {
 		t.Helper()
-		return expectJSON[gen.Connection](t, h.send(http.MethodGet,
+		return expectJSON[client.Connection](t, h.send(http.MethodGet,
 			connectionPath("p", id)+"?includeCreds=true&refresh="+refresh, nil), http.StatusOK)
 	}
 	first := h.srv.Connections("p")[0].OAuth2AuthorizationCode.AccessToken
@@ -216,7 +216,7 @@ func TestGetConnectionRefresh(t *testing.T) {
 	forced := get(oauth.ID, "force")
 	at := forced.OAuth2AuthorizationCode.AccessToken
 	if at.Token == first.Token || !at.IssuedAt.Equal(clock.Now()) || !at.ExpiresAt.Equal(clock.Now().Add(time.Hour)) ||
-		!forced.UpdateTime.Equal(clock.Now()) || forced.Status != gen.ConnectionStatusCreated {
+		!forced.UpdateTime.Equal(clock.Now()) || forced.Status != client.ConnectionStatusCreated {
 		t.Errorf("force: %+v", forced)
 	}
 
@@ -239,11 +239,11 @@ func TestUpdateConnection(t *testing.T) {
 	h := newHarness(t, WithClock(clock.Now))
 	c := h.generate("p", apiKeyParams("u"))
 	clock.Advance(time.Minute)
-	meta := gen.ProviderMetadata{"instance": {Value: "123", Source: gen.ProviderMetadataInfoSourceInput}}
-	got := expectJSON[gen.Connection](t, h.send(http.MethodPatch, connectionPath("p", c.ID), gen.UpdateConnectionParams{
-		UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldAPIKey, gen.UpdateMaskFieldProviderWorkspaceRef,
-			gen.UpdateMaskFieldProviderMetadata},
-		Connection: gen.ConnectionRequest{APIKey: "rotated", ProviderWorkspaceRef: "ws", ProviderMetadata: meta,
+	meta := client.ProviderMetadata{"instance": {Value: "123", Source: client.ProviderMetadataInfoSourceInput}}
+	got := expectJSON[client.Connection](t, h.send(http.MethodPatch, connectionPath("p", c.ID), client.UpdateConnectionParams{
+		UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldAPIKey, client.UpdateMaskFieldProviderWorkspaceRef,
+			client.UpdateMaskFieldProviderMetadata},
+		Connection: client.ConnectionRequest{APIKey: "rotated", ProviderWorkspaceRef: "ws", ProviderMetadata: meta,
 			Provider: "ignored-because-not-masked"},
 	}), http.StatusOK)
 	if got.APIKey != "" || got.ProviderWorkspaceRef != "ws" || !reflect.DeepEqual(got.ProviderMetadata, meta) ||
@@ -258,35 +258,35 @@ func TestUpdateConnection(t *testing.T) {
 
 func TestUpdateConnectionCredentials(t *testing.T) {
 	h := newHarness(t)
-	clientCred := gen.OAuth2ClientCredentials{ClientID: "id", ClientSecret: "old"}
-	passCred := gen.OAuth2PasswordCredentials{Username: "u", Password: "old", ClientID: "i", ClientSecret: "s"}
+	clientCred := client.OAuth2ClientCredentials{ClientID: "id", ClientSecret: "old"}
+	passCred := client.OAuth2PasswordCredentials{Username: "u", Password: "old", ClientID: "i", ClientSecret: "s"}
 	cases := []struct {
 		name   string
-		create gen.GenerateConnectionParams
-		update gen.UpdateConnectionParams
-		stored func(gen.ConnectionRequest) any
+		create client.GenerateConnectionParams
+		update client.UpdateConnectionParams
+		stored func(client.ConnectionRequest) any
 	}{
-		{"basicAuth", gen.GenerateConnectionParams{BasicAuth: gen.BasicAuth{Username: "u", Password: "old"}},
-			gen.UpdateConnectionParams{UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldBasicAuth},
-				Connection: gen.ConnectionRequest{BasicAuth: gen.BasicAuth{Username: "u2", Password: "new"}}},
-			func(c gen.ConnectionRequest) any { return c.BasicAuth }},
-		{"oauth2ClientCredentials", gen.GenerateConnectionParams{OAuth2ClientCredentials: clientCred},
-			gen.UpdateConnectionParams{UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldOAuth2ClientCredentials},
-				Connection: gen.ConnectionRequest{OAuth2ClientCredentials: gen.OAuth2ClientCredentials{
+		{"basicAuth", client.GenerateConnectionParams{BasicAuth: client.BasicAuth{Username: "u", Password: "old"}},
+			client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldBasicAuth},
+				Connection: client.ConnectionRequest{BasicAuth: client.BasicAuth{Username: "u2", Password: "new"}}},
+			func(c client.ConnectionRequest) any { return c.BasicAuth }},
+		{"oauth2ClientCredentials", client.GenerateConnectionParams{OAuth2ClientCredentials: clientCred},
+			client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldOAuth2ClientCredentials},
+				Connection: client.ConnectionRequest{OAuth2ClientCredentials: client.OAuth2ClientCredentials{
 					ClientID: "id", ClientSecret: "new", Scopes: []string{"read"}}}},
-			func(c gen.ConnectionRequest) any { return c.OAuth2ClientCredentials }},
-		{"oauth2PasswordCredentials", gen.GenerateConnectionParams{OAuth2PasswordCredentials: passCred},
-			gen.UpdateConnectionParams{UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldOAuth2PasswordCredentials},
-				Connection: gen.ConnectionRequest{OAuth2PasswordCredentials: gen.OAuth2PasswordCredentials{
+			func(c client.ConnectionRequest) any { return c.OAuth2ClientCredentials }},
+		{"oauth2PasswordCredentials", client.GenerateConnectionParams{OAuth2PasswordCredentials: passCred},
+			client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldOAuth2PasswordCredentials},
+				Connection: client.ConnectionRequest{OAuth2PasswordCredentials: client.OAuth2PasswordCredentials{
 					Username: "u", Password: "new", ClientID: "i", ClientSecret: "s"}}},
-			func(c gen.ConnectionRequest) any { return c.OAuth2PasswordCredentials }},
+			func(c client.ConnectionRequest) any { return c.OAuth2PasswordCredentials }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.create
 			p.Provider, p.GroupRef, p.ConsumerRef = "x", "g", "c"
 			c := h.generate("p", p)
-			expectJSON[gen.Connection](t, h.send(http.MethodPatch, connectionPath("p", c.ID), tc.update), http.StatusOK)
+			expectJSON[client.Connection](t, h.send(http.MethodPatch, connectionPath("p", c.ID), tc.update), http.StatusOK)
 			creds, _ := h.srv.Credentials("p", c.ID)
 			want := tc.stored(tc.update.Connection)
 			if got := tc.stored(creds); !reflect.DeepEqual(got, want) {
@@ -299,27 +299,27 @@ func TestUpdateConnectionCredentials(t *testing.T) {
 func TestUpdateConnectionMaskErrors(t *testing.T) {
 	h := newHarness(t)
 	key := h.generate("p", apiKeyParams("m"))
-	none := h.generate("p", gen.GenerateConnectionParams{Provider: "x", GroupRef: "g", ConsumerRef: "c"})
+	none := h.generate("p", client.GenerateConnectionParams{Provider: "x", GroupRef: "g", ConsumerRef: "c"})
 	cases := []struct {
 		name       string
 		id         string
-		params     gen.UpdateConnectionParams
+		params     client.UpdateConnectionParams
 		wantIssues []issueKey
 		wantRemedy string
 	}{
-		{"credential of another scheme", key.ID, gen.UpdateConnectionParams{
-			UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldProviderWorkspaceRef, gen.UpdateMaskFieldBasicAuth},
-			Connection: gen.ConnectionRequest{ProviderWorkspaceRef: "ws", BasicAuth: gen.BasicAuth{Username: "u", Password: "p"}},
-		}, []issueKey{{"body", "updateMask[1]"}}, "Allowed masks: 'providerWorkspaceRef, providerMetadata, apiKey'"},
-		{"masked value absent", key.ID, gen.UpdateConnectionParams{
-			UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldProviderWorkspaceRef, gen.UpdateMaskFieldAPIKey},
-			Connection: gen.ConnectionRequest{APIKey: "new"},
-		}, []issueKey{{"body", "connection.providerWorkspaceRef"}}, "Allowed masks: 'providerWorkspaceRef, providerMetadata, apiKey'"},
-		{"empty mask", key.ID, gen.UpdateConnectionParams{UpdateMask: []gen.UpdateMaskField{}},
-			[]issueKey{{"body", "updateMask"}}, "Allowed masks: 'providerWorkspaceRef, providerMetadata, apiKey'"},
-		{"no credential mask for scheme none", none.ID, gen.UpdateConnectionParams{
-			UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldAPIKey}, Connection: gen.ConnectionRequest{APIKey: "k"},
-		}, []issueKey{{"body", "updateMask[0]"}}, "Allowed masks: 'providerWorkspaceRef, providerMetadata'"},
+		{"credential of another scheme", key.ID, client.UpdateConnectionParams{
+			UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldProviderWorkspaceRef, client.UpdateMaskFieldBasicAuth},
+			Connection: client.ConnectionRequest{ProviderWorkspaceRef: "ws", BasicAuth: client.BasicAuth{Username: "u", Password: "p"}},
+		}, []issueKey{{"body", "updateMask[1]"}}, "Allowed masks: 'apiKey, providerMetadata, providerWorkspaceRef'"},
+		{"masked value absent", key.ID, client.UpdateConnectionParams{
+			UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldProviderWorkspaceRef, client.UpdateMaskFieldAPIKey},
+			Connection: client.ConnectionRequest{APIKey: "new"},
+		}, []issueKey{{"body", "connection.providerWorkspaceRef"}}, "Allowed masks: 'apiKey, providerMetadata, providerWorkspaceRef'"},
+		{"empty mask", key.ID, client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{}},
+			[]issueKey{{"body", "updateMask"}}, "Allowed masks: 'apiKey, providerMetadata, providerWorkspaceRef'"},
+		{"no credential mask for scheme none", none.ID, client.UpdateConnectionParams{
+			UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldAPIKey}, Connection: client.ConnectionRequest{APIKey: "k"},
+		}, []issueKey{{"body", "updateMask[0]"}}, "Allowed masks: 'providerMetadata, providerWorkspaceRef'"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -346,8 +346,8 @@ func TestDeleteConnection(t *testing.T) {
 	if _, ok := h.srv.Connection("p", c.ID); ok || len(h.srv.Connections("p")) != 0 {
 		t.Errorf("the connection is still stored")
 	}
-	update := gen.UpdateConnectionParams{UpdateMask: []gen.UpdateMaskField{gen.UpdateMaskFieldAPIKey},
-		Connection: gen.ConnectionRequest{APIKey: "k"}}
+	update := client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldAPIKey},
+		Connection: client.ConnectionRequest{APIKey: "k"}}
 	p := expectProblem(t, h.send(http.MethodGet, connectionPath("p", c.ID), nil), http.StatusNotFound)
 	if !slices.Equal(issueKeys(p), []issueKey{{"path", "connectionId"}}) {
 		t.Errorf("get after delete: issues %v", issueKeys(p))

@@ -16,7 +16,7 @@ import (
 
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // maxRequestBody is the largest request body the server reads; a larger one is answered with 413.
@@ -318,17 +318,17 @@ func (s *Server) problem(x *exchange, status int, detail string) *reply {
 }
 
 // invalid builds a 400 InputValidationProblem reply with issues.
-func (s *Server) invalid(x *exchange, detail string, issues []gen.InputValidationIssue) *reply {
+func (s *Server) invalid(x *exchange, detail string, issues []client.InputValidationIssue) *reply {
 	p := s.newProblem(x, http.StatusBadRequest, detail)
 	p.Issues = issues
 	return problemReply(p)
 }
 
-func (s *Server) newProblem(x *exchange, status int, detail string) gen.InputValidationProblem {
+func (s *Server) newProblem(x *exchange, status int, detail string) client.Problem {
 	// The fake's own problems are never worth retrying: 4xx are the caller's mistake, and its only 5xx (an
 	// invalid reply) is a bug in the fake that a retry would hit again.
 	retryable := false
-	return gen.InputValidationProblem{
+	return client.Problem{
 		Type:      "about:blank",
 		Title:     http.StatusText(status),
 		Status:    int32(status),
@@ -340,7 +340,7 @@ func (s *Server) newProblem(x *exchange, status int, detail string) gen.InputVal
 	}
 }
 
-func problemReply(p gen.InputValidationProblem) *reply {
+func problemReply(p client.Problem) *reply {
 	rp := jsonReply(int(p.Status), p)
 	rp.header.Set("Content-Type", "application/problem+json")
 	return rp

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 func TestRecorder(t *testing.T) {
@@ -81,8 +81,8 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			ref := fmt.Sprint(i % 4) // groups and consumers shared between workers
 			c := h.generate("shared", apiKeyParams(ref))
-			expectJSON[[]gen.Connection](t, h.send(http.MethodGet, connectionsPath("shared")+"?groupRef=group-"+ref, nil), http.StatusOK)
-			got := expectJSON[gen.Connection](t, h.send(http.MethodGet, connectionPath("shared", c.ID)+"?includeCreds=true", nil), http.StatusOK)
+			expectJSON[[]client.Connection](t, h.send(http.MethodGet, connectionsPath("shared")+"?groupRef=group-"+ref, nil), http.StatusOK)
+			got := expectJSON[client.Connection](t, h.send(http.MethodGet, connectionPath("shared", c.ID)+"?includeCreds=true", nil), http.StatusOK)
 			if got.ID != c.ID || got.APIKey != "key-"+ref {
 				t.Errorf("get returned %+v for %s", got, c.ID)
 			}
@@ -93,7 +93,7 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	conns := h.srv.Connections("shared")
 	ids := map[string]bool{}
-	groups := map[string]gen.Group{}
+	groups := map[string]client.Group{}
 	for _, c := range conns {
 		ids[c.ID] = true
 		if g, seen := groups[c.Group.GroupRef]; seen && g != c.Group {
@@ -137,7 +137,7 @@ func TestProjects(t *testing.T) {
 	if !ok || p.Name != "fresh" || fresh.ProjectID != p.ID {
 		t.Errorf("project made on first use: %+v %v, connection's %q", p, ok, fresh.ProjectID)
 	}
-	if list := expectJSON[[]gen.Connection](t, h.send(http.MethodGet, connectionsPath(p.ID), nil), http.StatusOK); len(list) != 1 {
+	if list := expectJSON[[]client.Connection](t, h.send(http.MethodGet, connectionsPath(p.ID), nil), http.StatusOK); len(list) != 1 {
 		t.Errorf("listing by generated ID: %d connections", len(list))
 	}
 	if _, ok := h.srv.Project("never"); ok || len(h.srv.Connections("never")) != 0 {
@@ -172,17 +172,17 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 
 func TestSeedConnection(t *testing.T) {
 	h := newHarness(t)
-	code := gen.OAuth2AuthorizationCode{RefreshToken: gen.OAuth2Token{Token: "r"}, Scopes: []string{"api"}}
-	seeded, err := h.srv.SeedConnection("p", gen.GenerateConnectionParams{
+	code := client.OAuth2AuthorizationCode{RefreshToken: client.OAuth2Token{Token: "r"}, Scopes: []string{"api"}}
+	seeded, err := h.srv.SeedConnection("p", client.GenerateConnectionParams{
 		Provider: "salesforce", GroupRef: "g", ConsumerRef: "c", OAuth2AuthorizationCode: code})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seeded.AuthScheme != gen.AuthSchemeOAuth2AuthorizationCode || seeded.OAuth2AuthorizationCode.RefreshToken.Token != "r" ||
+	if seeded.AuthScheme != client.AuthSchemeOAuth2AuthorizationCode || seeded.OAuth2AuthorizationCode.RefreshToken.Token != "r" ||
 		seeded.OAuth2AuthorizationCode.AccessToken.Token == "" {
 		t.Errorf("seeded %+v", seeded)
 	}
-	got := expectJSON[gen.Connection](t, h.send(http.MethodGet, connectionPath("p", seeded.ID)+"?includeRefreshToken=true", nil), http.StatusOK)
+	got := expectJSON[client.Connection](t, h.send(http.MethodGet, connectionPath("p", seeded.ID)+"?includeRefreshToken=true", nil), http.StatusOK)
 	if !reflect.DeepEqual(got, seeded) {
 		t.Errorf("get after seed\n%+v\nwant\n%+v", got, seeded)
 	}
@@ -197,15 +197,15 @@ func TestSeedConnection(t *testing.T) {
 
 	for _, tc := range []struct {
 		project string
-		params  gen.GenerateConnectionParams
+		params  client.GenerateConnectionParams
 		want    []string
 	}{
 		{"", apiKeyParams("x"), []string{"project"}},
-		{"p", gen.GenerateConnectionParams{GroupRef: "g"}, []string{"provider", "consumerRef"}},
-		{"p", gen.GenerateConnectionParams{Provider: "x", GroupRef: "g", ConsumerRef: "c", APIKey: "k",
-			OAuth2ClientCredentials: gen.OAuth2ClientCredentials{ClientID: "i"}}, []string{"apiKey", "oauth2ClientCredentials"}},
-		{"p", gen.GenerateConnectionParams{Provider: "x", GroupRef: "g", ConsumerRef: "c", OAuth2AuthorizationCode: gen.OAuth2AuthorizationCode{
-			AccessToken: gen.OAuth2Token{ExpiresAt: time.Now()}}}, []string{"accessToken.token"}},
+		{"p", client.GenerateConnectionParams{GroupRef: "g"}, []string{"provider", "consumerRef"}},
+		{"p", client.GenerateConnectionParams{Provider: "x", GroupRef: "g", ConsumerRef: "c", APIKey: "k",
+			OAuth2ClientCredentials: client.OAuth2ClientCredentials{ClientID: "i"}}, []string{"apiKey", "oauth2ClientCredentials"}},
+		{"p", client.GenerateConnectionParams{Provider: "x", GroupRef: "g", ConsumerRef: "c", OAuth2AuthorizationCode: client.OAuth2AuthorizationCode{
+			AccessToken: client.OAuth2Token{ExpiresAt: time.Now()}}}, []string{"accessToken.token"}},
 	} {
 		_, err := h.srv.SeedConnection(tc.project, tc.params)
 		for _, w := range tc.want {

@@ -3,6 +3,7 @@ package amptest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // accessTokenLifetime is how long the access tokens the fake mints stay valid.
@@ -28,18 +29,16 @@ type project struct {
 	Project
 	conns     map[string]*record
 	order     []*record // creation order; the order of listConnections
-	groups    map[string]gen.Group
-	consumers map[string]gen.Consumer
+	groups    map[string]client.Group
+	consumers map[string]client.Consumer
 }
 
 // record is one stored connection. conn holds everything the Connection schema can carry, credentials
-// included (apiKey and every oauth2AuthorizationCode token); the other credentials live beside it.
+// included (apiKey and every oauth2AuthorizationCode token); stored holds the values that only a request
+// carries (basicAuth, oauth2ClientCredentials, oauth2PasswordCredentials, customAuth).
 type record struct {
-	conn       gen.Connection
-	basicAuth  gen.BasicAuth
-	clientCred gen.OAuth2ClientCredentials
-	passCred   gen.OAuth2PasswordCredentials
-	customAuth map[string]any
+	conn   client.Connection
+	stored client.ConnectionRequest
 }
 
 func newStore() *store {
@@ -70,8 +69,8 @@ func (st *store) add(p Project) *project {
 	pr := &project{
 		Project:   p,
 		conns:     map[string]*record{},
-		groups:    map[string]gen.Group{},
-		consumers: map[string]gen.Consumer{},
+		groups:    map[string]client.Group{},
+		consumers: map[string]client.Consumer{},
 	}
 	st.projects = append(st.projects, pr)
 	st.byID[p.ID] = pr
@@ -105,44 +104,52 @@ func (st *store) connection(idOrName, connectionID string) *record {
 	return nil
 }
 
-// credential is one way of giving a connection's credential in GenerateConnectionParams.
+// credential is one way of giving a connection's credential in GenerateConnectionParams: the JSON name of
+// its field, and the auth scheme it gives the connection. The update mask value that rotates it is the same
+// name, when the spec defines it as one (mask).
 type credential struct {
 	field  string
-	scheme gen.AuthScheme
-	mask   gen.UpdateMaskField // the update mask that rotates it; empty when it cannot be updated
+	scheme client.AuthScheme
 }
 
 var credentials = []credential{
-	{"apiKey", gen.AuthSchemeAPIKey, gen.UpdateMaskFieldAPIKey},
-	{"basicAuth", gen.AuthSchemeBasic, gen.UpdateMaskFieldBasicAuth},
-	{"oauth2ClientCredentials", gen.AuthSchemeOAuth2ClientCredentials, gen.UpdateMaskFieldOAuth2ClientCredentials},
-	{"oauth2PasswordCredentials", gen.AuthSchemeOAuth2Password, gen.UpdateMaskFieldOAuth2PasswordCredentials},
-	{"oauth2AuthorizationCode", gen.AuthSchemeOAuth2AuthorizationCode, ""},
+	{"apiKey", client.AuthSchemeAPIKey},
+	{"basicAuth", client.AuthSchemeBasic},
+	{"oauth2ClientCredentials", client.AuthSchemeOAuth2ClientCredentials},
+	{"oauth2PasswordCredentials", client.AuthSchemeOAuth2Password},
+	{"oauth2AuthorizationCode", client.AuthSchemeOAuth2AuthorizationCode},
+}
+
+// mask returns the update mask value that rotates the credential, or "" when it cannot be updated.
+func (c credential) mask() client.UpdateMaskField {
+	if f := client.UpdateMaskField(c.field); f.Valid() {
+		return f
+	}
+	return ""
+}
+
+// field returns the value of the field with this JSON name in r (see client.MaskedField: the JSON name is
+// the rule); nil when r has none.
+func field(r *client.ConnectionRequest, name string) any {
+	p, ok := client.MaskedField(r, client.UpdateMaskField(name))
+	if !ok {
+		return nil
+	}
+	return reflect.ValueOf(p).Elem().Interface()
 }
 
 // credentialValue returns the value of the credential field of p, as the generated model holds it.
-func credentialValue(p *gen.GenerateConnectionParams, field string) any {
-	switch field {
-	case "apiKey":
-		return p.APIKey
-	case "basicAuth":
-		return p.BasicAuth
-	case "oauth2ClientCredentials":
-		return p.OAuth2ClientCredentials
-	case "oauth2PasswordCredentials":
-		return p.OAuth2PasswordCredentials
-	case "oauth2AuthorizationCode":
-		return p.OAuth2AuthorizationCode
-	}
-	panic("amptest: unknown credential field " + field)
+func credentialValue(p *client.GenerateConnectionParams, name string) any {
+	r := client.ConnectionRequest(*p) // the same fields: GenerateConnectionParams is ConnectionRequest with more required
+	return field(&r, name)
 }
 
 func isZero(v any) bool { return v == nil || reflect.ValueOf(v).IsZero() }
 
 // checkGenerate returns the problems of a generateConnection body that the schema cannot express: empty
 // required values, more than one credential, and OAuth2 tokens without a value.
-func checkGenerate(p *gen.GenerateConnectionParams) []gen.InputValidationIssue {
-	var issues []gen.InputValidationIssue
+func checkGenerate(p *client.GenerateConnectionParams) []client.InputValidationIssue {
+	var issues []client.InputValidationIssue
 	for _, f := range []struct{ name, value string }{
 		{"provider", p.Provider}, {"groupRef", p.GroupRef}, {"consumerRef", p.ConsumerRef},
 	} {
@@ -165,7 +172,7 @@ func checkGenerate(p *gen.GenerateConnectionParams) []gen.InputValidationIssue {
 	code := p.OAuth2AuthorizationCode
 	for _, t := range []struct {
 		name  string
-		token gen.OAuth2Token
+		token client.OAuth2Token
 	}{{"accessToken", code.AccessToken}, {"refreshToken", code.RefreshToken}} {
 		if !isZero(t.token) && t.token.Token == "" {
 			field := "oauth2AuthorizationCode." + t.name + ".token"
@@ -175,16 +182,16 @@ func checkGenerate(p *gen.GenerateConnectionParams) []gen.InputValidationIssue {
 	return issues
 }
 
-func bodyIssue(name, detail string) gen.InputValidationIssue {
-	return gen.InputValidationIssue{In: gen.InputValidationIssueInBody, Name: name, Detail: detail}
+func bodyIssue(name, detail string) client.InputValidationIssue {
+	return client.InputValidationIssue{In: client.InputValidationIssueInBody, Name: name, Detail: detail}
 }
 
 // generate stores a new connection built from params, which checkGenerate has accepted. Every call creates a
 // new connection, even for refs seen before: only the group and consumer are shared.
-func (st *store) generate(pr *project, params gen.GenerateConnectionParams, now time.Time) *record {
+func (st *store) generate(pr *project, params client.GenerateConnectionParams, now time.Time) *record {
 	group, ok := pr.groups[params.GroupRef]
 	if !ok {
-		group = gen.Group{GroupRef: params.GroupRef, GroupName: params.GroupName, ProjectID: pr.ID, CreateTime: now}
+		group = client.Group{GroupRef: params.GroupRef, GroupName: params.GroupName, ProjectID: pr.ID, CreateTime: now}
 		if group.GroupName == "" {
 			group.GroupName = params.GroupRef
 		}
@@ -192,7 +199,7 @@ func (st *store) generate(pr *project, params gen.GenerateConnectionParams, now 
 	}
 	consumer, ok := pr.consumers[params.ConsumerRef]
 	if !ok {
-		consumer = gen.Consumer{
+		consumer = client.Consumer{
 			ConsumerRef: params.ConsumerRef, ConsumerName: params.ConsumerName, ProjectID: pr.ID, CreateTime: now,
 		}
 		if consumer.ConsumerName == "" {
@@ -201,7 +208,7 @@ func (st *store) generate(pr *project, params gen.GenerateConnectionParams, now 
 		pr.consumers[params.ConsumerRef] = consumer
 	}
 	rec := &record{
-		conn: gen.Connection{
+		conn: client.Connection{
 			ID:                   newUUID(),
 			ProjectID:            pr.ID,
 			Provider:             params.Provider,
@@ -209,23 +216,23 @@ func (st *store) generate(pr *project, params gen.GenerateConnectionParams, now 
 			Consumer:             consumer,
 			ProviderWorkspaceRef: params.ProviderWorkspaceRef,
 			ProviderMetadata:     maps.Clone(params.ProviderMetadata),
-			AuthScheme:           gen.AuthSchemeNone,
-			Status:               gen.ConnectionStatusCreated,
+			AuthScheme:           client.AuthSchemeNone,
+			Status:               client.ConnectionStatusCreated,
 			CreateTime:           now,
 			UpdateTime:           now,
 			APIKey:               params.APIKey,
 		},
-		basicAuth:  params.BasicAuth,
-		clientCred: cloneClientCred(params.OAuth2ClientCredentials),
-		passCred:   clonePassCred(params.OAuth2PasswordCredentials),
-		customAuth: cloneMap(params.CustomAuth),
+	}
+	for _, name := range []string{"basicAuth", "oauth2ClientCredentials", "oauth2PasswordCredentials", "customAuth"} {
+		r := client.ConnectionRequest(params)
+		setStored(rec, name, field(&r, name))
 	}
 	for _, c := range credentials {
 		if !isZero(credentialValue(&params, c.field)) {
 			rec.conn.AuthScheme = c.scheme
 		}
 	}
-	if rec.conn.AuthScheme == gen.AuthSchemeOAuth2AuthorizationCode {
+	if rec.conn.AuthScheme == client.AuthSchemeOAuth2AuthorizationCode {
 		code := params.OAuth2AuthorizationCode
 		code.Scopes = slices.Clone(code.Scopes)
 		rec.conn.OAuth2AuthorizationCode = code
@@ -240,79 +247,61 @@ func (st *store) generate(pr *project, params gen.GenerateConnectionParams, now 
 
 // renewAccessToken gives rec a new access token valid from now, as a successful refresh does.
 func renewAccessToken(rec *record, now time.Time) {
-	rec.conn.OAuth2AuthorizationCode.AccessToken = gen.OAuth2Token{
+	rec.conn.OAuth2AuthorizationCode.AccessToken = client.OAuth2Token{
 		Token:     "amptest-access-" + randomHex(16),
 		IssuedAt:  now,
 		ExpiresAt: now.Add(accessTokenLifetime),
 	}
-	rec.conn.Status = gen.ConnectionStatusCreated
+	rec.conn.Status = client.ConnectionStatusCreated
 	rec.conn.UpdateTime = now
 }
 
 // refresh applies getConnection's refresh mode: force renews the access token of an OAuth2 authorization-code
 // connection, ifExpired renews it when it expired before now. Other auth schemes have no token to refresh.
-func refresh(rec *record, mode gen.RefreshMode, now time.Time) {
-	if rec.conn.AuthScheme != gen.AuthSchemeOAuth2AuthorizationCode {
+func refresh(rec *record, mode client.RefreshMode, now time.Time) {
+	if rec.conn.AuthScheme != client.AuthSchemeOAuth2AuthorizationCode {
 		return
 	}
 	switch mode {
-	case gen.RefreshModeForce:
+	case client.RefreshModeForce:
 		renewAccessToken(rec, now)
-	case gen.RefreshModeIfExpired:
+	case client.RefreshModeIfExpired:
 		if rec.conn.OAuth2AuthorizationCode.AccessToken.ExpiresAt.Before(now) {
 			renewAccessToken(rec, now)
 		}
 	}
 }
 
-// allowedMasks lists the update masks valid for rec, in the style of the upstream API's remedy.
+// allowedMasks lists the update masks valid for rec, in the style of the upstream API's remedy: every mask
+// that is not a credential, and the one of rec's own credential.
 func allowedMasks(rec *record) string {
-	masks := []string{string(gen.UpdateMaskFieldProviderWorkspaceRef), string(gen.UpdateMaskFieldProviderMetadata)}
-	for _, c := range credentials {
-		if c.scheme == rec.conn.AuthScheme && c.mask != "" {
-			masks = append(masks, string(c.mask))
+	var masks []string
+	for _, f := range client.UpdateMaskFieldValues() {
+		if scheme, ok := maskScheme(f); !ok || scheme == rec.conn.AuthScheme {
+			masks = append(masks, string(f))
 		}
 	}
 	return "Allowed masks: '" + strings.Join(masks, ", ") + "'"
 }
 
-// maskValue returns the value in req that the update mask field names.
-func maskValue(req *gen.ConnectionRequest, field gen.UpdateMaskField) any {
-	switch field {
-	case gen.UpdateMaskFieldProviderWorkspaceRef:
-		return req.ProviderWorkspaceRef
-	case gen.UpdateMaskFieldProviderMetadata:
-		return req.ProviderMetadata
-	case gen.UpdateMaskFieldAPIKey:
-		return req.APIKey
-	case gen.UpdateMaskFieldBasicAuth:
-		return req.BasicAuth
-	case gen.UpdateMaskFieldOAuth2ClientCredentials:
-		return req.OAuth2ClientCredentials
-	case gen.UpdateMaskFieldOAuth2PasswordCredentials:
-		return req.OAuth2PasswordCredentials
-	}
-	return nil
-}
-
 // checkUpdate returns the problems of an update of rec: an empty mask, a credential mask that does not match
 // the connection's auth scheme, or a masked field with no value in the body.
-func checkUpdate(rec *record, params *gen.UpdateConnectionParams) []gen.InputValidationIssue {
+func checkUpdate(rec *record, params *client.UpdateConnectionParams) []client.InputValidationIssue {
 	if len(params.UpdateMask) == 0 {
-		return []gen.InputValidationIssue{bodyIssue("updateMask", "updateMask must name at least one field")}
+		return []client.InputValidationIssue{bodyIssue("updateMask", "updateMask must name at least one field")}
 	}
-	var issues []gen.InputValidationIssue
-	for i, field := range params.UpdateMask {
-		if scheme, ok := maskScheme(field); ok && scheme != rec.conn.AuthScheme {
+	var issues []client.InputValidationIssue
+	for i, f := range params.UpdateMask {
+		if scheme, ok := maskScheme(f); ok && scheme != rec.conn.AuthScheme {
 			issue := bodyIssue(fmt.Sprintf("updateMask[%d]", i), fmt.Sprintf(
-				"%s does not match the connection's auth scheme %q", field, rec.conn.AuthScheme))
-			issue.Value = string(field)
+				"%s does not match the connection's auth scheme %q", f, rec.conn.AuthScheme))
+			issue.Value = string(f)
 			issues = append(issues, issue)
 			continue
 		}
-		if isZero(maskValue(&params.Connection, field)) {
-			issues = append(issues, bodyIssue("connection."+string(field), fmt.Sprintf(
-				"updateMask names %s but connection.%s is absent or empty", field, field)))
+		if isZero(field(&params.Connection, string(f))) {
+			issues = append(issues, bodyIssue("connection."+string(f), fmt.Sprintf(
+				"updateMask names %s but connection.%s is absent or empty", f, f)))
 		}
 	}
 	return issues
@@ -320,35 +309,58 @@ func checkUpdate(rec *record, params *gen.UpdateConnectionParams) []gen.InputVal
 
 // maskScheme returns the auth scheme a credential update mask belongs to; ok is false for the masks that are
 // not credentials.
-func maskScheme(field gen.UpdateMaskField) (scheme gen.AuthScheme, ok bool) {
+func maskScheme(f client.UpdateMaskField) (scheme client.AuthScheme, ok bool) {
 	for _, c := range credentials {
-		if c.mask != "" && c.mask == field {
+		if c.mask() != "" && c.mask() == f {
 			return c.scheme, true
 		}
 	}
 	return "", false
 }
 
-// applyUpdate sets the fields of rec named in the mask, which checkUpdate has accepted.
-func applyUpdate(rec *record, params *gen.UpdateConnectionParams, now time.Time) {
-	c := &params.Connection
-	for _, field := range params.UpdateMask {
-		switch field {
-		case gen.UpdateMaskFieldProviderWorkspaceRef:
-			rec.conn.ProviderWorkspaceRef = c.ProviderWorkspaceRef
-		case gen.UpdateMaskFieldProviderMetadata:
-			rec.conn.ProviderMetadata = maps.Clone(c.ProviderMetadata)
-		case gen.UpdateMaskFieldAPIKey:
-			rec.conn.APIKey = c.APIKey
-		case gen.UpdateMaskFieldBasicAuth:
-			rec.basicAuth = c.BasicAuth
-		case gen.UpdateMaskFieldOAuth2ClientCredentials:
-			rec.clientCred = cloneClientCred(c.OAuth2ClientCredentials)
-		case gen.UpdateMaskFieldOAuth2PasswordCredentials:
-			rec.passCred = clonePassCred(c.OAuth2PasswordCredentials)
+// applyUpdate sets the fields of rec named in the mask, which checkUpdate has accepted: each into the
+// connection's field of the same JSON name when the Connection model has one, else among the stored values.
+func applyUpdate(rec *record, params *client.UpdateConnectionParams, now time.Time) {
+	for _, f := range params.UpdateMask {
+		v := field(&params.Connection, string(f))
+		if dst, ok := connectionField(&rec.conn, string(f)); ok {
+			dst.Set(reflect.ValueOf(deepCopy(v)))
+		} else {
+			setStored(rec, string(f), v)
 		}
 	}
 	rec.conn.UpdateTime = now
+}
+
+// setStored sets the stored value of the field with this JSON name to a deep copy of v.
+func setStored(rec *record, name string, v any) {
+	if p, ok := client.MaskedField(&rec.stored, client.UpdateMaskField(name)); ok && v != nil {
+		reflect.ValueOf(p).Elem().Set(reflect.ValueOf(deepCopy(v)))
+	}
+}
+
+// connectionField returns the field of c whose JSON name is name.
+func connectionField(c *client.Connection, name string) (reflect.Value, bool) {
+	v := reflect.ValueOf(c).Elem()
+	for i := range v.NumField() {
+		if tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ","); tag == name {
+			return v.Field(i), true
+		}
+	}
+	return reflect.Value{}, false
+}
+
+// deepCopy returns a copy of a model value that shares no map or slice with it.
+func deepCopy(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("amptest: copying a model value: " + err.Error())
+	}
+	cp := reflect.New(reflect.TypeOf(v))
+	if err := json.Unmarshal(b, cp.Interface()); err != nil {
+		panic("amptest: copying a model value: " + err.Error())
+	}
+	return cp.Elem().Interface()
 }
 
 // newUUID returns a random (version 4) UUID.

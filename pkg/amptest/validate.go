@@ -17,8 +17,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // apiRouter is the router of the embedded spec, loaded once per process and shared by every Server: the
@@ -57,7 +57,7 @@ func validationOptions() *openapi3filter.Options {
 }
 
 // validateRequest checks x's request against the spec and returns one issue per violation (none when valid).
-func validateRequest(x *exchange) []gen.InputValidationIssue {
+func validateRequest(x *exchange) []client.InputValidationIssue {
 	x.resetBody()
 	in := &openapi3filter.RequestValidationInput{
 		Request:    x.r,
@@ -70,10 +70,10 @@ func validateRequest(x *exchange) []gen.InputValidationIssue {
 	if err == nil {
 		return nil
 	}
-	var issues []gen.InputValidationIssue
+	var issues []client.InputValidationIssue
 	collectRequestIssues(err, &issues)
 	if len(issues) == 0 {
-		issues = append(issues, gen.InputValidationIssue{Detail: err.Error()})
+		issues = append(issues, client.InputValidationIssue{Detail: err.Error()})
 	}
 	sort.SliceStable(issues, func(i, j int) bool {
 		a, b := issues[i], issues[j]
@@ -89,7 +89,7 @@ func validateRequest(x *exchange) []gen.InputValidationIssue {
 }
 
 // collectRequestIssues appends to issues one entry per violation found in err, as returned by ValidateRequest.
-func collectRequestIssues(err error, issues *[]gen.InputValidationIssue) {
+func collectRequestIssues(err error, issues *[]client.InputValidationIssue) {
 	if multi, ok := err.(openapi3.MultiError); ok {
 		for _, e := range multi {
 			collectRequestIssues(e, issues)
@@ -98,7 +98,7 @@ func collectRequestIssues(err error, issues *[]gen.InputValidationIssue) {
 	}
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
-		*issues = append(*issues, gen.InputValidationIssue{Detail: err.Error()})
+		*issues = append(*issues, client.InputValidationIssue{Detail: err.Error()})
 		return
 	}
 	switch {
@@ -107,14 +107,14 @@ func collectRequestIssues(err error, issues *[]gen.InputValidationIssue) {
 	case re.RequestBody != nil:
 		*issues = append(*issues, bodyIssues(re)...)
 	default:
-		*issues = append(*issues, gen.InputValidationIssue{Detail: re.Error()})
+		*issues = append(*issues, client.InputValidationIssue{Detail: re.Error()})
 	}
 }
 
 // parameterIssues describes an invalid path, query or header parameter.
-func parameterIssues(re *openapi3filter.RequestError) []gen.InputValidationIssue {
+func parameterIssues(re *openapi3filter.RequestError) []client.InputValidationIssue {
 	p := re.Parameter
-	base := gen.InputValidationIssue{In: gen.InputValidationIssueIn(p.In), Name: p.Name}
+	base := client.InputValidationIssue{In: client.InputValidationIssueIn(p.In), Name: p.Name}
 	if re.Input != nil && re.Input.Request != nil {
 		switch p.In {
 		case openapi3.ParameterInQuery:
@@ -131,9 +131,9 @@ func parameterIssues(re *openapi3filter.RequestError) []gen.InputValidationIssue
 	if len(leaves) == 0 {
 		issue := base
 		issue.Detail = parameterReason(re)
-		return []gen.InputValidationIssue{issue}
+		return []client.InputValidationIssue{issue}
 	}
-	out := make([]gen.InputValidationIssue, 0, len(leaves))
+	out := make([]client.InputValidationIssue, 0, len(leaves))
 	for _, se := range leaves {
 		issue := base
 		issue.Detail = se.Reason
@@ -157,17 +157,17 @@ func parameterReason(re *openapi3filter.RequestError) string {
 
 // bodyIssues describes an invalid request body: missing, of the wrong content type, not decodable, or not
 // matching the schema (one issue per violated field, named by its path, e.g. "connection.basicAuth.username").
-func bodyIssues(re *openapi3filter.RequestError) []gen.InputValidationIssue {
+func bodyIssues(re *openapi3filter.RequestError) []client.InputValidationIssue {
 	switch {
 	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
-		return []gen.InputValidationIssue{{In: gen.InputValidationIssueInBody, Detail: "request body is required"}}
+		return []client.InputValidationIssue{{In: client.InputValidationIssueInBody, Detail: "request body is required"}}
 	case re.Err == nil && strings.HasPrefix(re.Reason, "header Content-Type"):
 		ct := ""
 		if re.Input != nil && re.Input.Request != nil {
 			ct = re.Input.Request.Header.Get("Content-Type")
 		}
-		return []gen.InputValidationIssue{{
-			In:     gen.InputValidationIssueInHeader,
+		return []client.InputValidationIssue{{
+			In:     client.InputValidationIssueInHeader,
 			Name:   "Content-Type",
 			Detail: fmt.Sprintf("content type %q is not supported; send application/json", ct),
 			Value:  ct,
@@ -182,12 +182,12 @@ func bodyIssues(re *openapi3filter.RequestError) []gen.InputValidationIssue {
 		if re.Reason == "failed to decode request body" {
 			detail = "request body is not valid JSON: " + re.Err.Error()
 		}
-		return []gen.InputValidationIssue{{In: gen.InputValidationIssueInBody, Detail: detail}}
+		return []client.InputValidationIssue{{In: client.InputValidationIssueInBody, Detail: detail}}
 	}
-	out := make([]gen.InputValidationIssue, 0, len(leaves))
+	out := make([]client.InputValidationIssue, 0, len(leaves))
 	for _, se := range leaves {
-		out = append(out, gen.InputValidationIssue{
-			In:     gen.InputValidationIssueInBody,
+		out = append(out, client.InputValidationIssue{
+			In:     client.InputValidationIssueInBody,
 			Name:   fieldPath(se.JSONPointer()),
 			Detail: se.Reason,
 		})

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 func TestRequestValidation(t *testing.T) {
@@ -39,8 +39,8 @@ func TestRequestValidation(t *testing.T) {
 		{"update without connection", http.MethodPatch, connectionPath("p", c.ID), `{"updateMask":["apiKey"]}`, nil,
 			[]issueKey{{"body", "connection"}}},
 		{"empty path segment", http.MethodGet, "/projects//connections", nil, nil, []issueKey{{"path", "projectIdOrName"}}},
-		{"more than one credential", http.MethodPost, generatePath("p"), gen.GenerateConnectionParams{
-			Provider: "x", GroupRef: "g", ConsumerRef: "c", APIKey: "k", BasicAuth: gen.BasicAuth{Username: "u", Password: "p"},
+		{"more than one credential", http.MethodPost, generatePath("p"), client.GenerateConnectionParams{
+			Provider: "x", GroupRef: "g", ConsumerRef: "c", APIKey: "k", BasicAuth: client.BasicAuth{Username: "u", Password: "p"},
 		}, nil, []issueKey{{"body", "apiKey"}, {"body", "basicAuth"}}},
 		{"empty required values", http.MethodPost, generatePath("p"), `{"provider":"","groupRef":"","consumerRef":"c"}`, nil,
 			[]issueKey{{"body", "provider"}, {"body", "groupRef"}}},
@@ -166,11 +166,11 @@ func TestInvalidReplyBecomes500(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := &exchange{r: r, route: route, params: params, op: OpListConnections, requestID: "rid"}
-	bad := jsonReply(http.StatusOK, []gen.Connection{{ID: "x", Status: "paused"}})
+	bad := jsonReply(http.StatusOK, []client.Connection{{ID: "x", Status: "paused"}})
 	if err := validateReply(x, bad); err == nil {
 		t.Fatal("validateReply accepted a connection with status paused")
 	}
-	if err := validateReply(x, jsonReply(http.StatusOK, []gen.Connection{})); err != nil {
+	if err := validateReply(x, jsonReply(http.StatusOK, []client.Connection{})); err != nil {
 		t.Fatalf("validateReply rejected an empty list: %v", err)
 	}
 	rp := srv.problem(x, http.StatusInternalServerError, "amptest: invalid response: x")

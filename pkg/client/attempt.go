@@ -126,17 +126,17 @@ func (r *run) request(actx context.Context, n int) (*http.Request, error) {
 
 // ended returns the error of a call whose context ended during attempt n, keeping the previous attempt's
 // error reachable with errors.As.
-func (r *run) ended(ctx context.Context, n int, what string) error {
+func (r *run) ended(ctx context.Context, n int) error {
 	if r.last != nil {
-		return fmt.Errorf("ampersand: %s: %w %s of attempt %d; previous attempt: %w", r.op.id, ctx.Err(), what, n, r.last)
+		return fmt.Errorf("ampersand: %s: %w during attempt %d; previous attempt: %w", r.op.id, ctx.Err(), n, r.last)
 	}
-	return fmt.Errorf("ampersand: %s: %w %s", r.op.id, ctx.Err(), what)
+	return fmt.Errorf("ampersand: %s: %w during attempt %d", r.op.id, ctx.Err(), n)
 }
 
 // transportFailure turns an error from the HTTP client (or from reading a body) into an outcome.
 func (r *run) transportFailure(ctx, actx context.Context, lim limit, n int, err error, maybeSent bool) outcome {
 	if ctx.Err() != nil { // the caller's context ended: not a connection problem, and not retried
-		return outcome{err: r.ended(ctx, n, "during"), final: true}
+		return outcome{err: r.ended(ctx, n), final: true}
 	}
 	timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
 	if timedOut && lim == callLimit {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,9 +25,11 @@ type Client struct {
 type ConnectionsService struct{ client *Client }
 
 // New returns a Client configured by opts. The API key comes from WithAPIKey, else from the
-// AMPERSAND_API_KEY environment variable; without one New fails. Every option can also be given to a
-// single call to override the client's setting for that call. The client's retry budget (see
-// RetryConfig.BudgetCapacity) is created here, from the client's RetryConfig.
+// AMPERSAND_API_KEY environment variable; without one New fails. The server URL comes from WithServerURL,
+// else from the AMPERSAND_SERVER_URL environment variable (an invalid one is an error naming it), else
+// DefaultServerURL. Every option can also be given to a single call to override the client's setting for
+// that call. The client's retry budget (see RetryConfig.BudgetCapacity) is created here, from the client's
+// RetryConfig.
 func New(opts ...Option) (*Client, error) {
 	c := &Client{cfg: config{retry: DefaultRetryConfig()}}
 	c.cfg.server, _ = parseServerURL(DefaultServerURL)
@@ -38,8 +41,19 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if raw := strings.TrimSpace(os.Getenv(envServerURL)); !c.cfg.serverSet && raw != "" {
+		s, err := parseServerURL(raw)
+		if err != nil {
+			var v *ValidationError
+			if errors.As(err, &v) {
+				return nil, &ValidationError{Field: envServerURL + " (environment)", Reason: v.Reason}
+			}
+			return nil, err
+		}
+		c.cfg.server = s
+	}
 	if c.cfg.key == nil {
-		key := strings.TrimSpace(os.Getenv("AMPERSAND_API_KEY"))
+		key := strings.TrimSpace(os.Getenv(envAPIKey))
 		if key == "" {
 			return nil, &ValidationError{Field: "APIKey", Reason: "no API key: use WithAPIKey or set AMPERSAND_API_KEY"}
 		}
@@ -60,6 +74,12 @@ func New(opts ...Option) (*Client, error) {
 	c.Connections = &ConnectionsService{client: c}
 	return c, nil
 }
+
+// The environment variables New reads.
+const (
+	envAPIKey    = "AMPERSAND_API_KEY"
+	envServerURL = "AMPERSAND_SERVER_URL"
+)
 
 // CloseIdleConnections closes the idle keep-alive connections of the client's HTTP client (its goroutines
 // end with them), as http.Client.CloseIdleConnections does; calls in progress are not affected, and later

@@ -5,37 +5,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
-// Connection is one customer's stored credential for one provider (the API's Connection schema).
-type Connection = gen.Connection
-
-// GenerateConnectionParams is the body of a generate call: Provider, GroupRef and ConsumerRef are required,
-// plus at most one credential (APIKey, BasicAuth, OAuth2ClientCredentials, OAuth2PasswordCredentials or
-// OAuth2AuthorizationCode).
-type GenerateConnectionParams = gen.GenerateConnectionParams
-
-// UpdateConnectionParams is the body of an update call: the fields named in UpdateMask are set from
-// Connection; other fields of Connection are ignored.
-type UpdateConnectionParams = gen.UpdateConnectionParams
-
-// ConnectionRequest holds the values of a connection in an update (UpdateConnectionParams.Connection).
-type ConnectionRequest = gen.ConnectionRequest
-
-// UpdateMaskField names a field that Update can change; the constants are gen.UpdateMaskField*.
-type UpdateMaskField = gen.UpdateMaskField
-
-// RefreshMode says whether Get refreshes an OAuth2 access token first. The zero value does not refresh.
-type RefreshMode = gen.RefreshMode
-
-// RefreshMode values.
-const (
-	RefreshForce     RefreshMode = gen.RefreshModeForce     // always refresh
-	RefreshIfExpired RefreshMode = gen.RefreshModeIfExpired // refresh only an expired token
-)
+// The models (Connection, GenerateConnectionParams, …), credential types and enum constants are the types of
+// package gen under the same names, aliased in models.gen.go (written by internal/cmd/aliasgen).
 
 // ListConnectionsRequest selects the connections of a project. Empty filters are not sent.
 type ListConnectionsRequest struct {
@@ -115,7 +94,8 @@ var (
 	listConnections = &endpoint[ListConnectionsRequest, []Connection]{
 		operation: operation{id: "listConnections", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections",
 			idempotent: true, maxBody: DefaultMaxListResponseBytes},
-		check: func(r *ListConnectionsRequest) error { return checkID("ProjectIDOrName", r.ProjectIDOrName) },
+		project: func(r *ListConnectionsRequest) string { return r.ProjectIDOrName },
+		check:   func(r *ListConnectionsRequest) error { return checkID("ProjectIDOrName", r.ProjectIDOrName) },
 		build: func(server string, r *ListConnectionsRequest) (*http.Request, error) {
 			return gen.NewListConnectionsRequest(server, r.ProjectIDOrName, &gen.ListConnectionsParams{
 				Provider: optional(r.Provider), GroupRef: optional(r.GroupRef), ConsumerRef: optional(r.ConsumerRef)})
@@ -125,6 +105,7 @@ var (
 	generateConnection = &endpoint[GenerateConnectionRequest, *Connection]{
 		operation: operation{id: "generateConnection", method: http.MethodPost, route: "/projects/{projectIdOrName}/connections:generate",
 			maxBody: DefaultMaxResponseBytes},
+		project: func(r *GenerateConnectionRequest) string { return r.ProjectIDOrName },
 		check: func(r *GenerateConnectionRequest) error {
 			if err := checkID("ProjectIDOrName", r.ProjectIDOrName); err != nil {
 				return err
@@ -139,12 +120,13 @@ var (
 	getConnection = &endpoint[GetConnectionRequest, *Connection]{
 		operation: operation{id: "getConnection", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections/{connectionId}",
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
+		project: func(r *GetConnectionRequest) string { return r.ProjectIDOrName },
 		check: func(r *GetConnectionRequest) error {
 			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
 				return err
 			}
 			if r.Refresh != "" && !r.Refresh.Valid() {
-				return &ValidationError{Field: "Refresh", Reason: fmt.Sprintf("%q is not a RefreshMode (use RefreshForce, RefreshIfExpired or leave it empty)", r.Refresh)}
+				return &ValidationError{Field: "Refresh", Reason: fmt.Sprintf("%q is not a RefreshMode (use RefreshModeForce, RefreshModeIfExpired or leave it empty)", r.Refresh)}
 			}
 			return nil
 		},
@@ -166,6 +148,7 @@ var (
 	updateConnection = &endpoint[UpdateConnectionRequest, *Connection]{
 		operation: operation{id: "updateConnection", method: http.MethodPatch, route: "/projects/{projectIdOrName}/connections/{connectionId}",
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
+		project: func(r *UpdateConnectionRequest) string { return r.ProjectIDOrName },
 		check: func(r *UpdateConnectionRequest) error {
 			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
 				return err
@@ -180,7 +163,8 @@ var (
 	deleteConnection = &endpoint[DeleteConnectionRequest, struct{}]{
 		operation: operation{id: "deleteConnection", method: http.MethodDelete, route: "/projects/{projectIdOrName}/connections/{connectionId}",
 			idempotent: true},
-		check: func(r *DeleteConnectionRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
+		project: func(r *DeleteConnectionRequest) string { return r.ProjectIDOrName },
+		check:   func(r *DeleteConnectionRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
 		build: func(server string, r *DeleteConnectionRequest) (*http.Request, error) {
 			return gen.NewDeleteConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID)
 		},
@@ -263,38 +247,47 @@ func checkIDs(project, connection string) error {
 	return checkID("ConnectionID", connection)
 }
 
-// checkUpdateMask refuses an update that cannot succeed: an empty mask, an unknown mask entry, or an entry
-// whose value is unset in Params.Connection (an unset value is not sent, so the server would reject it).
+// checkUpdateMask refuses an update that cannot succeed: an empty mask, a mask value the spec does not
+// define, or one whose field is unset in Params.Connection (an unset value is not sent, so the server would
+// reject it). Which field a mask value names is MaskedField's one rule.
 func checkUpdateMask(p UpdateConnectionParams) error {
 	if len(p.UpdateMask) == 0 {
 		return &ValidationError{Field: "Params.UpdateMask", Reason: "is empty: name the fields to update"}
 	}
-	c := p.Connection
 	for i, f := range p.UpdateMask {
-		var set bool
-		switch f {
-		case gen.UpdateMaskFieldProviderWorkspaceRef:
-			set = c.ProviderWorkspaceRef != ""
-		case gen.UpdateMaskFieldProviderMetadata:
-			set = len(c.ProviderMetadata) > 0
-		case gen.UpdateMaskFieldAPIKey:
-			set = c.APIKey != ""
-		case gen.UpdateMaskFieldBasicAuth:
-			set = c.BasicAuth != (gen.BasicAuth{})
-		case gen.UpdateMaskFieldOAuth2ClientCredentials:
-			set = c.OAuth2ClientCredentials.ClientID != "" || c.OAuth2ClientCredentials.ClientSecret != "" || len(c.OAuth2ClientCredentials.Scopes) > 0
-		case gen.UpdateMaskFieldOAuth2PasswordCredentials:
-			pc := c.OAuth2PasswordCredentials
-			set = pc.Username != "" || pc.Password != "" || pc.ClientID != "" || pc.ClientSecret != "" || len(pc.Scopes) > 0
-		default:
-			return &ValidationError{Field: fmt.Sprintf("Params.UpdateMask[%d]", i), Reason: fmt.Sprintf("%q is not an updatable field", f)}
+		if !f.Valid() {
+			return &ValidationError{Field: fmt.Sprintf("Params.UpdateMask[%d]", i), Reason: fmt.Sprintf("%q is not an updatable field (the values are UpdateMaskFieldValues())", f)}
 		}
-		if !set {
+		if v, ok := MaskedField(&p.Connection, f); ok && reflect.ValueOf(v).Elem().IsZero() {
 			return &ValidationError{Field: "Params.Connection." + string(f), Reason: fmt.Sprintf("is named in UpdateMask[%d] but not set", i)}
 		}
 	}
 	return nil
 }
+
+// MaskedField returns a pointer to the field of c that the update mask value f names — the field of
+// ConnectionRequest whose JSON name is f: MaskedField(&c, UpdateMaskFieldAPIKey) is &c.APIKey, a *string —
+// and false when ConnectionRequest has no such field. This is the one rule of update masks: the spec's mask
+// values are property names of ConnectionRequest, so a value the spec adds works here without code edits.
+func MaskedField(c *ConnectionRequest, f UpdateMaskField) (any, bool) {
+	i, ok := connectionRequestFields()[string(f)]
+	if !ok || c == nil {
+		return nil, false
+	}
+	return reflect.ValueOf(c).Elem().Field(i).Addr().Interface(), true
+}
+
+// connectionRequestFields maps the JSON names of ConnectionRequest's fields to their indexes.
+var connectionRequestFields = sync.OnceValue(func() map[string]int {
+	t := reflect.TypeFor[ConnectionRequest]()
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	return m
+})
 
 func optional(s string) *string {
 	if s == "" {

@@ -11,7 +11,7 @@ import (
 
 // do runs one call of op: builds the request once, then sends attempts until one succeeds or the retry
 // policy (decide), the retry budget, MaxElapsedTime or the context stops it.
-func (c *Client) do(ctx context.Context, op *operation, opts []Option, build func(server string) (*http.Request, error), decode func(io.Reader, int64) error) error {
+func (c *Client) do(ctx context.Context, op *operation, project string, opts []Option, build func(server string) (*http.Request, error), decode func(io.Reader, int64) error) error {
 	if c == nil || c.cfg.server == nil {
 		return &ValidationError{Field: "Client", Reason: "is nil or was not made by client.New"}
 	}
@@ -38,7 +38,10 @@ func (c *Client) do(ctx context.Context, op *operation, opts []Option, build fun
 	if cfg.retry.Strategy == RetryBackoff && cfg.retry.MaxElapsedTime > 0 {
 		r.deadline = r.start.Add(cfg.retry.MaxElapsedTime)
 	}
-	return r.loop(ctx)
+	ctx = r.callStart(ctx, project)
+	err = r.loop(ctx)
+	r.callEnd(ctx, err)
+	return err
 }
 
 // Shared values of the headers every request carries.
@@ -58,11 +61,15 @@ type run struct {
 	deadline   time.Time // start + MaxElapsedTime, or zero
 	last       error     // the error of the previous attempt
 	spent      int       // retry budget tokens taken by this call's retries
+	call       *Call     // what hooks are told; nil without hooks
 }
 
 func (r *run) loop(ctx context.Context) error {
 	cfg := r.cfg
 	for n := 1; ; n++ {
+		if r.call != nil {
+			r.call.Attempts = n
+		}
 		out := r.attempt(ctx, n)
 		if cfg.responseInto != nil && out.resp != nil {
 			*cfg.responseInto = out.resp
@@ -85,6 +92,7 @@ func (r *run) loop(ctx context.Context) error {
 		if !d.retry {
 			return out.err
 		}
+		r.hookRetry(ctx, n, d, out.err)
 		timer := time.NewTimer(d.wait)
 		select {
 		case <-ctx.Done():

@@ -24,8 +24,9 @@
 // Client.Connections has one method per operation, each taking a context, a request struct and options:
 // List, Generate, Get, Update and Delete. Each also exists as a standalone function taking the client
 // (ConnectionsList, ConnectionsGenerate, …), like the TypeScript SDK's connectionsList(sdk, req); the method
-// calls the function, so they behave identically. Request models are the generated types of package gen
-// (Connection, GenerateConnectionParams, UpdateConnectionParams are aliases of them).
+// calls the function, so they behave identically. The models, credential types and enum constants
+// (Connection, GenerateConnectionParams, BasicAuth, AuthSchemeOAuth2AuthorizationCode, …) are all in this
+// package, generated from the OpenAPI document: it is the only package a program imports.
 //
 // # Errors
 //
@@ -68,7 +69,9 @@
 // WithAPIKey, WithServerURL, WithHTTPClient, WithRetryConfig, WithoutRetries, WithRetryNonIdempotent,
 // WithoutRetryBudget, WithTimeout (per attempt; the context bounds the whole call), WithHeader, WithLogger,
 // WithRequestEditor (each attempt edits a fresh copy of the request), WithResponseInto, WithMaxResponseBytes
-// and WithInsecureHTTP. Client.CloseIdleConnections releases the client's idle keep-alive connections.
+// WithInsecureHTTP and WithHooks (told of each call's start and end and of each retry decision, for progress
+// messages and instrumentation). Client.CloseIdleConnections releases the client's idle keep-alive
+// connections.
 //
 // # Testing
 //
@@ -77,3 +80,4 @@
 package client
 
 //go:generate go run ../../internal/cmd/decodergen -o decode.gen.go Connection
+//go:generate go run ../../internal/cmd/aliasgen -gen ../../gen -client . -o models.gen.go

@@ -9,13 +9,10 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
-// Problem is the RFC 9457 problem document the API sends with errors: every field of ApiProblem (title,
-// detail, requestId, remedy, retryable, retryAfter, …) plus the Issues of an InputValidationProblem.
-type Problem = gen.InputValidationProblem
-
-// InputValidationIssue is one invalid input named by a Problem: where (In, Name), what (Detail) and the
-// offending Value.
-type InputValidationIssue = gen.InputValidationIssue
+// Problem is the RFC 9457 problem document the API sends with errors, whichever of its schemas a reply uses:
+// every field of ApiProblem (title, detail, requestId, remedy, retryable, retryAfter, causes, support
+// contacts, context …) plus the Issues of an InputValidationProblem. It prints as text (see String).
+type Problem gen.InputValidationProblem
 
 // Sentinel errors for the HTTP statuses programs most often branch on. They match an *APIError with
 // errors.Is:

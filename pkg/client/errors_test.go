@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -175,5 +176,43 @@ func TestConnectionErrors(t *testing.T) {
 	_, err = slow.newClient(t).Connections.Get(ctx, getReq())
 	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ce) {
 		t.Fatalf("the caller's deadline is not a connection error: %#v", err)
+	}
+}
+
+// %v and %+v of a Problem, a *Problem and an *APIError read as text: no pointer addresses, Retryable as
+// true, false or unset, the server's text quoted.
+func TestProblemPrintsAsText(t *testing.T) {
+	yes := true
+	p := &client.Problem{Title: "Bad Request", Status: 400, Detail: "line\nbreak", RequestID: "r-1", Retryable: &yes,
+		Issues: []client.InputValidationIssue{{In: client.InputValidationIssueInBody, Name: "groupRef", Detail: "is missing"}}}
+	want := `Problem{title: "Bad Request", status: 400, detail: "line\nbreak", requestId: "r-1", retryable: true, issues: [body "groupRef": "is missing"]}`
+	for _, verb := range []string{"%v", "%+v", "%s"} {
+		for _, v := range []any{p, *p} {
+			if got := fmt.Sprintf(verb, v); got != want {
+				t.Errorf("%s of %T = %s\nwant %s", verb, v, got, want)
+			}
+		}
+	}
+	if got := fmt.Sprint(client.Problem{}); got != "Problem{retryable: unset}" {
+		t.Errorf("an empty problem prints %s", got)
+	}
+	no := false
+	if got := fmt.Sprint(client.Problem{Retryable: &no}); !strings.Contains(got, "retryable: false") {
+		t.Errorf("retryable false prints %s", got)
+	}
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		problem(w, 404, `{"title":"Not Found","detail":"no such connection","requestId":"r-9","retryable":false}`)
+	})
+	_, err := api.newClient(t).Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v"} {
+		for _, v := range []any{err, apiErr.Problem} {
+			if got := fmt.Sprintf(verb, v); strings.Contains(got, "0x") || !strings.Contains(got, "no such connection") {
+				t.Errorf("%s of %T = %s", verb, v, got)
+			}
+		}
 	}
 }

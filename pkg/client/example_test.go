@@ -87,8 +87,8 @@ func ExampleConnectionsService_Get() {
 	conn, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{
 		ProjectIDOrName: "my-project",
 		ConnectionID:    seeded.ID,
-		IncludeCreds:    true,                    // the access token and scopes
-		Refresh:         client.RefreshIfExpired, // renew the access token first if it expired
+		IncludeCreds:    true,                        // the access token and scopes
+		Refresh:         client.RefreshModeIfExpired, // renew the access token first if it expired
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -163,7 +163,7 @@ func ExampleAPIError() {
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Problem.Remedy)
 	}
-	// Output: 400 Allowed masks: 'providerWorkspaceRef, providerMetadata'
+	// Output: 400 Allowed masks: 'providerMetadata, providerWorkspaceRef'
 }
 
 // Retries are configured per client or per call; a server's Retry-After is honoured up to MaxInterval.

@@ -20,9 +20,10 @@ type operation struct {
 // becomes its result. Req is the SDK's request struct, Res the result.
 type endpoint[Req, Res any] struct {
 	operation
-	check  func(req *Req) error
-	build  func(server string, req *Req) (*http.Request, error)
-	decode func(body io.Reader, length int64, out *Res) error // nil: the SDK reads no success body
+	project func(req *Req) string // the project the request addresses (for hooks and traces)
+	check   func(req *Req) error
+	build   func(server string, req *Req) (*http.Request, error)
+	decode  func(body io.Reader, length int64, out *Res) error // nil: the SDK reads no success body
 }
 
 // call runs e for req: the checks, then the pipeline (Client.do) with e's builder and decoder.
@@ -37,7 +38,7 @@ func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts 
 	if e.decode != nil {
 		decode = func(body io.Reader, length int64) error { return e.decode(body, length, &out) }
 	}
-	if err := c.do(ctx, &e.operation, opts, func(server string) (*http.Request, error) { return e.build(server, &req) }, decode); err != nil {
+	if err := c.do(ctx, &e.operation, e.project(&req), opts, func(server string) (*http.Request, error) { return e.build(server, &req) }, decode); err != nil {
 		var zero Res
 		return zero, err
 	}

@@ -74,11 +74,11 @@ func TestOperations(t *testing.T) {
 		{
 			name: "Get",
 			method: func() result {
-				v, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", IncludeCreds: true, Refresh: client.RefreshIfExpired})
+				v, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", IncludeCreds: true, Refresh: client.RefreshModeIfExpired})
 				return result{v, err}
 			},
 			sa: func() result {
-				v, err := client.ConnectionsGet(bg, c, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", IncludeCreds: true, Refresh: client.RefreshIfExpired})
+				v, err := client.ConnectionsGet(bg, c, client.GetConnectionRequest{ProjectIDOrName: "my-project", ConnectionID: "conn-1", IncludeCreds: true, Refresh: client.RefreshModeIfExpired})
 				return result{v, err}
 			},
 			wantMethod: "GET", want: "/v1/projects/my-project/connections/conn-1?includeCreds=true&refresh=ifExpired",
@@ -314,5 +314,53 @@ func TestValidationBeforeIO(t *testing.T) {
 	}
 	if n := len(api.requests()); n != 0 {
 		t.Errorf("%d requests were sent for invalid input", n)
+	}
+}
+
+// Every mask value the spec defines names a field of ConnectionRequest (MaskedField's one rule), and an
+// update that sets it passes the client's checks: no value the spec allows is refused.
+func TestEveryMaskValueIsAccepted(t *testing.T) {
+	api := newFakeAPI(t, okHandler)
+	c := api.newClient(t)
+	for _, f := range client.UpdateMaskFieldValues() {
+		var req client.ConnectionRequest
+		p, ok := client.MaskedField(&req, f)
+		if !ok {
+			t.Errorf("%s names no field of ConnectionRequest", f)
+			continue
+		}
+		fill(reflect.ValueOf(p).Elem())
+		_, err := c.Connections.Update(bg, client.UpdateConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c",
+			Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{f}, Connection: req}})
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		var empty client.ConnectionRequest
+		_, err = c.Connections.Update(bg, client.UpdateConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c",
+			Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{f}, Connection: empty}})
+		if !errors.As(err, new(*client.ValidationError)) {
+			t.Errorf("%s named but unset: err = %v, want a ValidationError", f, err)
+		}
+	}
+	if _, ok := client.MaskedField(new(client.ConnectionRequest), "noSuchField"); ok {
+		t.Error("a name without a field gave a field")
+	}
+}
+
+// fill gives v (a model value) a non-zero value: strings "x", structs every string field, maps one entry.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fill(v.Field(i))
+		}
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		e := reflect.New(v.Type().Elem()).Elem()
+		fill(e)
+		m.SetMapIndex(reflect.ValueOf("k").Convert(v.Type().Key()), e)
+		v.Set(m)
 	}
 }

@@ -21,12 +21,14 @@ type Option func(*config) error
 type config struct {
 	key          apiKey // printed as [REDACTED] whatever the verb, and reached only through this pointer
 	server       *serverURL
+	serverSet    bool // by WithServerURL
 	doer         HTTPDoer
 	retry        RetryConfig
 	timeout      time.Duration
 	header       http.Header
 	logger       *slog.Logger
 	editors      []func(context.Context, *http.Request) error
+	hooks        []Hooks
 	responseInto **http.Response
 	insecureHTTP bool
 	retryUnsafe  bool
@@ -60,17 +62,22 @@ func WithAPIKey(key string) Option {
 // DefaultServerURL is the Ampersand API's base URL.
 const DefaultServerURL = "https://api.withampersand.com/v1"
 
-// WithServerURL sets the API's base URL (default DefaultServerURL), for example the URL of an amptest fake
-// server. It must be an absolute http or https URL without query or fragment. The API key is sent to this
-// origin (scheme, host and port) only, and over plain http only to a loopback host unless WithInsecureHTTP
-// is given.
+// WithServerURL sets the API's base URL, for example the URL of an amptest fake server. It must be an
+// absolute http or https URL without query or fragment. The API key is sent to this origin (scheme, host and
+// port) only, and over plain http only to a loopback host unless WithInsecureHTTP is given. An empty raw
+// means "not set", so WithServerURL(os.Getenv("MY_URL")) is safe: the server URL then comes, in this order,
+// from a call's option, the client's option, the AMPERSAND_SERVER_URL environment variable (read by New),
+// and DefaultServerURL.
 func WithServerURL(raw string) Option {
 	return func(c *config) error {
+		if raw == "" {
+			return nil
+		}
 		s, err := parseServerURL(raw)
 		if err != nil {
 			return err
 		}
-		c.server = s
+		c.server, c.serverSet = s, true
 		return nil
 	}
 }

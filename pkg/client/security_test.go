@@ -98,7 +98,7 @@ func TestCleartextKeyOnlyToLoopback(t *testing.T) {
 			t.Errorf("%s: %v", u, err)
 		}
 	}
-	for _, u := range []string{"", "api.withampersand.com/v1", "ftp://x/v1", "https:///v1", "https://u:p@x/v1", "https://x/v1?a=b", "https://x/v1#f", ":"} {
+	for _, u := range []string{"api.withampersand.com/v1", "ftp://x/v1", "https:///v1", "https://u:p@x/v1", "https://x/v1?a=b", "https://x/v1#f", ":"} {
 		if _, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(u)); !errors.As(err, new(*client.ValidationError)) {
 			t.Errorf("%q accepted: %v", u, err)
 		}
@@ -108,6 +108,53 @@ func TestCleartextKeyOnlyToLoopback(t *testing.T) {
 	_, err := c.Connections.Get(bg, getReq(), client.WithServerURL("http://api.example.com/v1"))
 	if !errors.As(err, new(*client.ValidationError)) || len(api.requests()) != 0 {
 		t.Errorf("per-call cleartext server: %v", err)
+	}
+}
+
+// The server URL's sources, in order: a call's option, the client's option, AMPERSAND_SERVER_URL, the
+// default. WithServerURL("") is "not set", so WithServerURL(os.Getenv(…)) is safe.
+func TestServerURLPrecedence(t *testing.T) {
+	env, client1, call := newFakeAPI(t, okHandler), newFakeAPI(t, okHandler), newFakeAPI(t, okHandler)
+	for _, tc := range []struct {
+		name           string
+		env            string
+		clientOpt, opt string
+		want           *fakeAPI // nil: the default server
+	}{
+		{"default", "", "", "", nil},
+		{"environment", env.URL(), "", "", env},
+		{"client option over environment", env.URL(), client1.URL(), "", client1},
+		{"call option over client option", env.URL(), client1.URL(), call.URL(), call},
+		{"empty options are not set", env.URL(), "", "", env},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("AMPERSAND_SERVER_URL", tc.env)
+			c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(tc.clientOpt), client.WithoutRetries())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == nil {
+				if !strings.Contains(c.String(), client.DefaultServerURL) {
+					t.Errorf("client %v, want the default server", c)
+				}
+				return
+			}
+			before := len(tc.want.requests())
+			if _, err := c.Connections.Get(bg, getReq(), client.WithServerURL(tc.opt)); err != nil {
+				t.Fatal(err)
+			}
+			if len(tc.want.requests()) != before+1 {
+				t.Errorf("the request did not reach %s", tc.want.URL())
+			}
+		})
+	}
+	t.Setenv("AMPERSAND_SERVER_URL", "ftp://nope")
+	_, err := client.New(client.WithAPIKey(testKey))
+	if !errors.As(err, new(*client.ValidationError)) || !strings.Contains(err.Error(), "AMPERSAND_SERVER_URL") {
+		t.Errorf("an invalid AMPERSAND_SERVER_URL: err = %v, want a ValidationError naming it", err)
+	}
+	if _, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(call.URL())); err != nil {
+		t.Errorf("WithServerURL overrides an invalid AMPERSAND_SERVER_URL: %v", err)
 	}
 }
 

@@ -1,0 +1,58 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
+)
+
+type ctxKey struct{}
+
+// Hooks see a call's start, each retry and its end, in order, with one *Call; the context CallStart returns
+// is the one the attempts run in. Client hooks run before call hooks.
+func TestHooks(t *testing.T) {
+	api := newFakeAPI(t, sequence(status(503, "Retry-After", "0"), ok))
+	var events []string
+	record := func(who string) client.Hooks {
+		return client.Hooks{
+			CallStart: func(ctx context.Context, call *client.Call) context.Context {
+				events = append(events, who+" start "+call.Operation+" "+call.Method+" "+call.Route+" "+call.Project)
+				return context.WithValue(ctx, ctxKey{}, who)
+			},
+			Retry: func(_ context.Context, call *client.Call, r client.Retry) {
+				var apiErr *client.APIError
+				if !errors.As(r.Err, &apiErr) || r.Attempt != 1 || r.Wait <= 0 || !strings.Contains(r.Reason, "503") {
+					t.Errorf("Retry = %+v", r)
+				}
+				events = append(events, who+" retry")
+			},
+			CallEnd: func(_ context.Context, call *client.Call, err error) {
+				events = append(events, who+" end")
+				if err != nil || call.Attempts != 2 {
+					t.Errorf("CallEnd: %v after %d attempts", err, call.Attempts)
+				}
+			},
+		}
+	}
+	var seen any
+	c := api.newClient(t, client.WithRetryConfig(fastRetries()), client.WithHooks(record("client")),
+		client.WithRequestEditor(func(ctx context.Context, _ *http.Request) error { seen = ctx.Value(ctxKey{}); return nil }))
+	if _, err := c.Connections.Get(bg, getReq(), client.WithHooks(record("call"))); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"client start getConnection GET /projects/{projectIdOrName}/connections/{connectionId} p",
+		"call start getConnection GET /projects/{projectIdOrName}/connections/{connectionId} p",
+		"client retry", "call retry", "client end", "call end",
+	}
+	if strings.Join(events, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(events, "\n"), strings.Join(want, "\n"))
+	}
+	if seen != "call" {
+		t.Errorf("the attempts ran in context %v, want the one the last CallStart returned", seen)
+	}
+}
