@@ -433,6 +433,73 @@ type Consumer struct {
 	UpdateTime time.Time `json:"updateTime,omitempty,omitzero"`
 }
 
+// CustomAuthConnectParams The body of customAuthConnect (upstream's CustomAuthConnectRequest). The first call supplies the flow inputs; subsequent calls supply sessionId and callbackParams to resume after a redirect.
+type CustomAuthConnectParams struct {
+	// CallbackParams The query/body params the provider sent to the callback, forwarded to resume the flow.
+	//
+	// Example: {"tenant":"9e1477fd-54ef-41fe-b747-bc9e6a11a925"}
+	CallbackParams map[string]string `json:"callbackParams,omitempty,omitzero"`
+
+	// ConsumerName The display name for the consumer. Defaults to consumerRef if not provided.
+	//
+	// Example: John Doe
+	ConsumerName string `json:"consumerName,omitempty,omitzero"`
+
+	// ConsumerRef The ID that your app uses to identify the user whose SaaS credential will be used. Supplied on the first call; ignored on resume calls.
+	//
+	// Example: user_123456
+	ConsumerRef string `json:"consumerRef,omitempty,omitzero"`
+
+	// CustomAuth The consumer-supplied custom auth inputs (keyed by CustomAuthInput.name). Supplied on the first call (when sessionId is not present).
+	//
+	// Example: {"password":"hunter2","userName":"admin@acme.com"}
+	CustomAuth map[string]interface{} `json:"customAuth,omitempty,omitzero"`
+
+	// GroupName The display name for the group. Defaults to groupRef if not provided.
+	//
+	// Example: Organization Name
+	GroupName string `json:"groupName,omitempty,omitzero"`
+
+	// GroupRef Your application's identifier for the organization or workspace that this connection belongs to. Supplied on the first call; ignored on resume calls.
+	//
+	// Example: group-123
+	GroupRef string `json:"groupRef,omitempty,omitzero"`
+
+	// ProjectIDOrName The Ampersand project ID or project name.
+	//
+	// Example: my-project
+	ProjectIDOrName string `json:"projectIdOrName"`
+
+	// Provider The provider that this app connects to. Required on the first call (when sessionId is not present).
+	//
+	// Example: bill
+	Provider string `json:"provider,omitempty,omitzero"`
+
+	// ProviderAppID ID of the provider app. If omitted, the default provider app set up on the Dashboard is assumed.
+	//
+	// Example: 32356abe-d2fd-49c7-9030-abdcbc6456d4
+	ProviderAppID string `json:"providerAppId,omitempty,omitzero"`
+
+	// ProviderMetadata Provider-specific values of the connection, keyed by name.
+	//
+	// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
+	ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
+
+	// SessionID Identifies an in-progress flow to resume after a redirect. Returned in a prior redirect response. When present, provider and customAuth are not required.
+	//
+	// Example: 7f3c1e2a-9b0d-4a1f-8c2e-1d2f3a4b5c6d
+	SessionID string `json:"sessionId,omitempty,omitzero"`
+}
+
+// CustomAuthConnectResponse The reply of customAuthConnect: exactly one of redirect or connection is set. A redirect means the client should open the URL and call again with sessionId and callbackParams; a connection means the flow is complete. Upstream writes this as a oneOf of the two; here both are optional properties (see x-upstream-drift), which oapi-codegen turns into a plain struct, and the SDK checks that exactly one is set.
+type CustomAuthConnectResponse struct {
+	// Connection One customer's stored credential for one SaaS provider in an Ampersand project: whose it is (group and consumer), its auth scheme and its status.
+	Connection Connection `json:"connection,omitempty,omitzero"`
+
+	// Redirect Instructs the client to open a URL (e.g. in a popup) to continue a custom auth flow, then resume by calling customAuthConnect with the sessionId.
+	Redirect RedirectResponse `json:"redirect,omitempty,omitzero"`
+}
+
 // GenerateConnectionParams The body of generateConnection: the connection's values, of which provider, groupRef and consumerRef are required. Give at most one credential (apiKey, basicAuth, oauth2ClientCredentials, oauth2PasswordCredentials, oauth2AuthorizationCode); none creates a connection with auth scheme none.
 type GenerateConnectionParams struct {
 	// APIKey The API key to use for the connection.
@@ -772,6 +839,59 @@ type OAuth2Token struct {
 	Token string `json:"token"`
 }
 
+// OAuthConnectParams The body of oauthConnect (inline in upstream's document; named here so the Go type reads well).
+type OAuthConnectParams struct {
+	// ConsumerName The display name for the consumer. Defaults to consumerRef if not provided.
+	//
+	// Example: John Doe
+	ConsumerName string `json:"consumerName,omitempty,omitzero"`
+
+	// ConsumerRef The ID that your app uses to identify the user whose SaaS credential will be used for this OAuth flow.
+	//
+	// Example: user_123456
+	ConsumerRef string `json:"consumerRef"`
+
+	// EnableCSRFProtection This boolean flag is used by the UI library internally. Set it to false or omit it when manually calling this API.
+	//
+	// Example: false
+	EnableCSRFProtection bool `json:"enableCSRFProtection,omitempty,omitzero"`
+
+	// GroupName The display name for the group. Defaults to groupRef if not provided.
+	//
+	// Example: Organization Name
+	GroupName string `json:"groupName,omitempty,omitzero"`
+
+	// GroupRef Your application's identifier for the organization or workspace that this connection belongs to (e.g. an org ID or team ID).
+	//
+	// Example: group-123
+	GroupRef string `json:"groupRef"`
+
+	// ProjectIDOrName The Ampersand project ID or project name.
+	//
+	// Example: my-project
+	ProjectIDOrName string `json:"projectIdOrName"`
+
+	// Provider The provider that this app connects to.
+	//
+	// Example: salesforce
+	Provider string `json:"provider"`
+
+	// ProviderAppID ID of the provider app. If omitted, the default provider app that was set up on the Ampersand Dashboard is assumed.
+	//
+	// Example: 32356abe-d2fd-49c7-9030-abdcbc6456d4
+	ProviderAppID string `json:"providerAppId,omitempty,omitzero"`
+
+	// ProviderMetadata Provider-specific values of the connection, keyed by name.
+	//
+	// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
+	ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
+
+	// ProviderWorkspaceRef The identifier for the provider workspace (e.g. the Salesforce subdomain).
+	//
+	// Example: acme-corp
+	ProviderWorkspaceRef string `json:"providerWorkspaceRef,omitempty,omitzero"`
+}
+
 // Problem A Problem Details object (RFC 9457).
 //
 // Additional properties specific to the problem type may be present.
@@ -884,6 +1004,19 @@ type ProviderMetadataInfo struct {
 // Example: input
 type ProviderMetadataInfoSource string
 
+// RedirectResponse Instructs the client to open a URL (e.g. in a popup) to continue a custom auth flow, then resume by calling customAuthConnect with the sessionId.
+type RedirectResponse struct {
+	// SessionID The flow identifier to pass back to customAuthConnect once the provider redirects to the callback.
+	//
+	// Example: 7f3c1e2a-9b0d-4a1f-8c2e-1d2f3a4b5c6d
+	SessionID string `json:"sessionId"`
+
+	// URL The URL the client should open to continue the flow.
+	//
+	// Example: https://login.microsoftonline.com/common/adminconsent?client_id=xxx
+	URL string `json:"url"`
+}
+
 // RefreshMode When getConnection refreshes the access token: `force` always, `ifExpired` only when it has expired.
 //
 // Example: ifExpired
@@ -942,6 +1075,12 @@ type GetConnectionParams struct {
 	// Refresh Whether to refresh the access token. If value is `ifExpired`, the access token will be refreshed only if it has expired. If value is `force`, the access token will be refreshed regardless of its expiration.
 	Refresh *RefreshMode `form:"refresh,omitempty" json:"refresh,omitempty"`
 }
+
+// CustomAuthConnectJSONRequestBody defines body for CustomAuthConnect for application/json ContentType.
+type CustomAuthConnectJSONRequestBody = CustomAuthConnectParams
+
+// OauthConnectJSONRequestBody defines body for OauthConnect for application/json ContentType.
+type OauthConnectJSONRequestBody = OAuthConnectParams
 
 // UpdateConnectionJSONRequestBody defines body for UpdateConnection for application/json ContentType.
 type UpdateConnectionJSONRequestBody = UpdateConnectionParams
@@ -1023,6 +1162,42 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// CustomAuthConnectWithBody Start or continue a multi-step custom auth flow
+	//
+	// Drives a multi-step custom auth flow (browser redirects and/or server-side credential-exchange calls). Call it once with the flow inputs to start; if the response contains a redirect, open it, then call again with the returned sessionId and the provider's callback params to continue. Repeat until the response contains a connection.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /custom-auth/connect (the `CustomAuthConnect` operationId).
+	CustomAuthConnectWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CustomAuthConnect Start or continue a multi-step custom auth flow
+	//
+	// Drives a multi-step custom auth flow (browser redirects and/or server-side credential-exchange calls). Call it once with the flow inputs to start; if the response contains a redirect, open it, then call again with the returned sessionId and the provider's callback params to continue. Repeat until the response contains a connection.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /custom-auth/connect (the `CustomAuthConnect` operationId).
+	CustomAuthConnect(ctx context.Context, body CustomAuthConnectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OauthConnectWithBody Generate OAuth authorization URL
+	//
+	// Generate a URL for the browser to render to kick off OAuth flow. You can use this endpoint as an alternative to the prebuilt UI components. When the customer grants access, the connection is created.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /oauth-connect (the `OauthConnect` operationId).
+	OauthConnectWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OauthConnect Generate OAuth authorization URL
+	//
+	// Generate a URL for the browser to render to kick off OAuth flow. You can use this endpoint as an alternative to the prebuilt UI components. When the customer grants access, the connection is created.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /oauth-connect (the `OauthConnect` operationId).
+	OauthConnect(ctx context.Context, body OauthConnectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListConnections List connections
 	//
 	// Lists the connections of a project, optionally filtered by provider, group and consumer.
@@ -1058,6 +1233,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /projects/{projectIdOrName}/connections/{connectionId} (the `UpdateConnection` operationId).
 	UpdateConnection(ctx context.Context, projectIDOrName ProjectIDOrName, connectionID ConnectionID, body UpdateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// OauthUpdate Generate OAuth authorization URL for existing connection
+	//
+	// Generate a URL for the browser to render to kick off an OAuth flow that updates an existing connection. Use this when the connection's credentials need to be refreshed. To start an OAuth flow without specifying a connection ID, use oauthConnect instead.
+	//
+	// Corresponds with PATCH /projects/{projectIdOrName}/connections/{connectionId}:oauth-update (the `OauthUpdate` operationId).
+	OauthUpdate(ctx context.Context, projectIDOrName ProjectIDOrName, connectionID ConnectionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GenerateConnectionWithBody Generate a new connection
 	//
 	// Imports a credential as a new connection. All auth schemes are supported, but for OAuth2 Authorization Code, it is recommended that you use the /oauth-connect endpoint instead, unless you already have the refresh token and are importing it into Ampersand.
@@ -1075,6 +1257,82 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /projects/{projectIdOrName}/connections:generate (the `GenerateConnection` operationId).
 	GenerateConnection(ctx context.Context, projectIDOrName ProjectIDOrName, body GenerateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// CustomAuthConnectWithBody Start or continue a multi-step custom auth flow
+//
+// Drives a multi-step custom auth flow (browser redirects and/or server-side credential-exchange calls). Call it once with the flow inputs to start; if the response contains a redirect, open it, then call again with the returned sessionId and the provider's callback params to continue. Repeat until the response contains a connection.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /custom-auth/connect (the `CustomAuthConnect` operationId).
+func (c *Client) CustomAuthConnectWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCustomAuthConnectRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CustomAuthConnect Start or continue a multi-step custom auth flow
+//
+// Drives a multi-step custom auth flow (browser redirects and/or server-side credential-exchange calls). Call it once with the flow inputs to start; if the response contains a redirect, open it, then call again with the returned sessionId and the provider's callback params to continue. Repeat until the response contains a connection.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /custom-auth/connect (the `CustomAuthConnect` operationId).
+func (c *Client) CustomAuthConnect(ctx context.Context, body CustomAuthConnectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCustomAuthConnectRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OauthConnectWithBody Generate OAuth authorization URL
+//
+// Generate a URL for the browser to render to kick off OAuth flow. You can use this endpoint as an alternative to the prebuilt UI components. When the customer grants access, the connection is created.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /oauth-connect (the `OauthConnect` operationId).
+func (c *Client) OauthConnectWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOauthConnectRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OauthConnect Generate OAuth authorization URL
+//
+// Generate a URL for the browser to render to kick off OAuth flow. You can use this endpoint as an alternative to the prebuilt UI components. When the customer grants access, the connection is created.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /oauth-connect (the `OauthConnect` operationId).
+func (c *Client) OauthConnect(ctx context.Context, body OauthConnectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOauthConnectRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListConnections List connections
@@ -1162,6 +1420,23 @@ func (c *Client) UpdateConnection(ctx context.Context, projectIDOrName ProjectID
 	return c.Client.Do(req)
 }
 
+// OauthUpdate Generate OAuth authorization URL for existing connection
+//
+// Generate a URL for the browser to render to kick off an OAuth flow that updates an existing connection. Use this when the connection's credentials need to be refreshed. To start an OAuth flow without specifying a connection ID, use oauthConnect instead.
+//
+// Corresponds with PATCH /projects/{projectIdOrName}/connections/{connectionId}:oauth-update (the `OauthUpdate` operationId).
+func (c *Client) OauthUpdate(ctx context.Context, projectIDOrName ProjectIDOrName, connectionID ConnectionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOauthUpdateRequest(c.Server, projectIDOrName, connectionID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GenerateConnectionWithBody Generate a new connection
 //
 // Imports a credential as a new connection. All auth schemes are supported, but for OAuth2 Authorization Code, it is recommended that you use the /oauth-connect endpoint instead, unless you already have the refresh token and are importing it into Ampersand.
@@ -1198,6 +1473,86 @@ func (c *Client) GenerateConnection(ctx context.Context, projectIDOrName Project
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewCustomAuthConnectRequest calls the generic CustomAuthConnect builder with application/json body
+func NewCustomAuthConnectRequest(server string, body CustomAuthConnectJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCustomAuthConnectRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCustomAuthConnectRequestWithBody constructs an http.Request for the CustomAuthConnect method, with any body, and a specified content type
+func NewCustomAuthConnectRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/custom-auth/connect")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewOauthConnectRequest calls the generic OauthConnect builder with application/json body
+func NewOauthConnectRequest(server string, body OauthConnectJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOauthConnectRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewOauthConnectRequestWithBody constructs an http.Request for the OauthConnect method, with any body, and a specified content type
+func NewOauthConnectRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/oauth-connect")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewListConnectionsRequest constructs an http.Request for the ListConnections method
@@ -1468,6 +1823,47 @@ func NewUpdateConnectionRequestWithBody(server string, projectIDOrName ProjectID
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewOauthUpdateRequest constructs an http.Request for the OauthUpdate method
+func NewOauthUpdateRequest(server string, projectIDOrName ProjectIDOrName, connectionID ConnectionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "projectIdOrName", projectIDOrName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "connectionId", connectionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/projects/%s/connections/%s:oauth-update", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }

@@ -12,8 +12,36 @@ import (
 // newFakeCmd returns `amp fake` and its subcommand serve.
 func (a *app) newFakeCmd() *cobra.Command {
 	cmd := newGroupCmd("fake", "Run a fake Ampersand API for tests")
-	cmd.AddCommand(a.newFakeServeCmd())
+	cmd.AddCommand(a.newFakeServeCmd(), a.newFakeApproveCmd())
 	return cmd
+}
+
+// newFakeApproveCmd returns `amp fake approve`: what the customer's browser does with an authorization URL of
+// amp fake serve, so that the whole OAuth flow runs from a shell.
+func (a *app) newFakeApproveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "approve AUTHORIZATION-URL",
+		Short: "Grant the consent of an OAuth URL of amp fake serve, as the customer's browser would",
+		Long: `Open an authorization URL that amp oauth connect or amp oauth update printed for amp fake serve, and grant
+the consent: the fake creates (or re-authorizes) the connection, whose ID amp prints. Only URLs of a fake on
+loopback are opened.`,
+		Example:           `  amp fake approve "$(amp oauth connect -p test --provider salesforce --group-ref g --consumer-ref c)"`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			id, err := approve(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.output == string(formatJSON) {
+				return writeJSON(a.stdout, struct {
+					ConnectionID string `json:"connectionId"`
+				}{id})
+			}
+			_, err = fmt.Fprintf(a.stdout, "Approved: connection %s.\n", clean(id))
+			return err
+		}),
+	}
 }
 
 // newFakeServeCmd returns `amp fake serve`: an amptest.Server on --addr until the context ends (SIGINT or

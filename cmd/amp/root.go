@@ -112,7 +112,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.MarkPersistentFlagFilename("api-key-file")
 
-	root.AddCommand(a.newConnectionsCmd(), a.newFakeCmd())
+	root.AddCommand(a.newConnectionsCmd(), a.newOAuthCmd(), a.newFakeCmd())
 	return root
 }
 

@@ -69,7 +69,7 @@ type Harness struct {
 var Default = Harness{
 	Imports: []string{
 		module + "/pkg/client", module + "/pkg/amptest",
-		"bytes", "context", "encoding/json", "errors", "fmt", "io", "log", "log/slog", "net/http",
+		"bytes", "context", "encoding/json", "errors", "fmt", "io", "log", "log/slog", "net/http", "net/url",
 		"net/http/httptest", "os", "os/signal", "strings", "sync", "testing", "time",
 	},
 	Vars: []Var{

@@ -70,7 +70,7 @@ func duringBackoff(t *testing.T) (func(context.Context) error, <-chan struct{}, 
 	f.srv.InjectFault(amptest.OpGetConnection, amptest.Fault{Status: 503, Header: http.Header{"Retry-After": {"3600"}}})
 	waiting := f.logs.On("ampersand retry")
 	call := func(ctx context.Context) error {
-		_, err := operations[1].call(ctx, f.c, project, f.seed.ID)
+		_, err := opNamed("get").call(ctx, f.c, project, f.seed.ID)
 		var apiErr *client.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
 			t.Errorf("the last attempt's 503 is not reachable from %v", err)
@@ -125,7 +125,7 @@ func hold(r *http.Request, release <-chan struct{}) {
 
 func getCall(c *client.Client) func(context.Context) error {
 	return func(ctx context.Context) error {
-		_, err := operations[1].call(ctx, c, project, "conn-1")
+		_, err := opNamed("get").call(ctx, c, project, "conn-1")
 		return err
 	}
 }
@@ -141,7 +141,7 @@ func TestDeadlineShorterThanRetryAfterGivesUpAtOnce(t *testing.T) {
 		f.srv.InjectFault(amptest.OpListConnections, fault)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		began := time.Now()
-		_, err := operations[0].call(ctx, f.c, project, "")
+		_, err := opNamed("list").call(ctx, f.c, project, "")
 		took := time.Since(began)
 		ctxErr := ctx.Err()
 		cancel()

@@ -59,12 +59,16 @@ func newCountingDoer(t testing.TB, refuse ...int) *testutil.CountingDoer {
 
 // fake is a fresh amptest server with one seeded connection, and a client with a fresh transport.
 type fake struct {
-	srv  *amptest.Server
-	doer *testutil.CountingDoer
-	logs *testutil.LogRecorder
-	c    *client.Client
-	seed client.Connection // the seeded connection of project
+	srv   *amptest.Server
+	doer  *testutil.CountingDoer
+	logs  *testutil.LogRecorder
+	c     *client.Client
+	seed  client.Connection // the seeded connection of project (an API key)
+	oauth client.Connection // the seeded OAuth connection of project, for oauthUpdate
 }
+
+// seeds is the number of connections a fake starts with.
+const seeds = 2
 
 // newFake starts a fake for one test (or one matrix cell); opts come after the defaults.
 func newFake(t testing.TB, opts ...client.Option) *fake { return newFakeRefusing(t, 0, opts...) }
@@ -81,6 +85,10 @@ func newFakeRefusing(t testing.TB, refuse int, opts ...client.Option) *fake {
 		t.Fatal(err)
 	}
 	f.seed = seed
+	if f.oauth, err = f.srv.SeedConnection(project, client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g", ConsumerRef: "c",
+		OAuth2AuthorizationCode: client.OAuth2AuthorizationCode{RefreshToken: client.OAuth2Token{Token: "seed-refresh"}}}); err != nil {
+		t.Fatal(err)
+	}
 	base := []client.Option{client.WithServerURL(f.srv.URL), client.WithAPIKey(f.srv.APIKey),
 		client.WithHTTPClient(f.doer), client.WithRetryConfig(fastRetries()), client.WithLogger(slog.New(f.logs))}
 	if f.c, err = client.New(append(base, opts...)...); err != nil {
@@ -100,12 +108,23 @@ func (f *fake) requests(op amptest.Operation) int {
 	return n
 }
 
+// opNamed returns the operation of a matrix column.
+func opNamed(name string) operation {
+	for _, op := range operations {
+		if op.name == name {
+			return op
+		}
+	}
+	panic("no operation " + name)
+}
+
 // operation is one API operation, called with a project and (for get, update and delete) a connection ID.
 type operation struct {
 	name    string // the matrix column
 	id      amptest.Operation
 	hasConn bool   // the path has a connection ID
-	segment string // the path segment after the project ID
+	segment string // the path segment after the project ID; "" when the project is in the body
+	suffix  string // what follows the connection ID in its segment (a custom method, ":oauth-update")
 	call    func(ctx context.Context, c *client.Client, project, conn string, opts ...client.Option) (any, error)
 }
 
@@ -113,22 +132,33 @@ type operation struct {
 const updatedRef = "ws-updated"
 
 var operations = []operation{
-	{"list", amptest.OpListConnections, false, "connections", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
+	{"list", amptest.OpListConnections, false, "connections", "", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
 		return c.Connections.List(ctx, client.ListConnectionsRequest{ProjectIDOrName: p}, o...)
 	}},
-	{"get", amptest.OpGetConnection, true, "connections", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
+	{"get", amptest.OpGetConnection, true, "connections", "", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
 		return c.Connections.Get(ctx, client.GetConnectionRequest{ProjectIDOrName: p, ConnectionID: id}, o...)
 	}},
-	{"generate", amptest.OpGenerateConnection, false, "connections:generate", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
+	{"generate", amptest.OpGenerateConnection, false, "connections:generate", "", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
 		return c.Connections.Generate(ctx, client.GenerateConnectionRequest{ProjectIDOrName: p,
 			Params: client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g2", ConsumerRef: "c2", APIKey: "new-credential"}}, o...)
 	}},
-	{"update", amptest.OpUpdateConnection, true, "connections", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
+	{"update", amptest.OpUpdateConnection, true, "connections", "", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
 		return c.Connections.Update(ctx, client.UpdateConnectionRequest{ProjectIDOrName: p, ConnectionID: id,
 			Params: client.UpdateConnectionParams{UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldProviderWorkspaceRef},
 				Connection: client.ConnectionRequest{ProviderWorkspaceRef: updatedRef}}}, o...)
 	}},
-	{"delete", amptest.OpDeleteConnection, true, "connections", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
+	{"oauth connect", amptest.OpOAuthConnect, false, "", "", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
+		return c.OAuth.Connect(ctx, client.OAuthConnectRequest{Params: client.OAuthConnectParams{
+			ProjectIDOrName: p, Provider: "salesforce", GroupRef: "g3", ConsumerRef: "c3"}}, o...)
+	}},
+	{"oauth update", amptest.OpOAuthUpdate, true, "connections", ":oauth-update", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
+		return c.OAuth.Update(ctx, client.OAuthUpdateRequest{ProjectIDOrName: p, ConnectionID: id}, o...)
+	}},
+	{"custom auth", amptest.OpCustomAuthConnect, false, "", "", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
+		return c.Connections.CustomAuthConnect(ctx, client.CustomAuthConnectRequest{Params: client.CustomAuthConnectParams{
+			ProjectIDOrName: p, Provider: "bill", GroupRef: "g4", ConsumerRef: "c4", CustomAuth: map[string]any{"password": "x"}}}, o...)
+	}},
+	{"delete", amptest.OpDeleteConnection, true, "connections", "", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
 		return nil, c.Connections.Delete(ctx, client.DeleteConnectionRequest{ProjectIDOrName: p, ConnectionID: id}, o...)
 	}},
 }

@@ -110,7 +110,7 @@ func TestHugeErrorBody(t *testing.T) {
 	})
 	c, d := rawClient(t, ts)
 	var err error
-	allocated, peak := heapGrowth(func() { _, err = operations[0].call(context.Background(), c, project, "") })
+	allocated, peak := heapGrowth(func() { _, err = opNamed("list").call(context.Background(), c, project, "") })
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadGateway {
 		t.Fatalf("err = %v, want a 502 APIError", err)
@@ -132,7 +132,7 @@ func TestHugeSuccessBodyOverTheLimit(t *testing.T) {
 	ts := newRawServer(t, streamList(100*mib, 0, &sent))
 	c, d := rawClient(t, ts, client.WithMaxResponseBytes(16*mib))
 	var err error
-	allocated, peak := heapGrowth(func() { _, err = operations[0].call(context.Background(), c, project, "") })
+	allocated, peak := heapGrowth(func() { _, err = opNamed("list").call(context.Background(), c, project, "") })
 	checkTooLarge(t, err)
 	if allocated > 64*mib {
 		t.Errorf("a 100 MB body under a 16 MiB limit allocated %d MiB", allocated/mib)
@@ -152,7 +152,7 @@ func TestEndlessBody(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		deadline, _ := ctx.Deadline()
-		err := await(t, goCall(func() error { _, err := operations[0].call(ctx, c, project, ""); return err }))
+		err := await(t, goCall(func() error { _, err := opNamed("list").call(ctx, c, project, ""); return err }))
 		late := time.Since(deadline)
 		if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() == nil {
 			t.Fatalf("err = %v, want the context's deadline", err)
@@ -166,7 +166,7 @@ func TestEndlessBody(t *testing.T) {
 		c, d := rawClient(t, ts, client.WithMaxResponseBytes(mib))
 		var err error
 		allocated, _ := heapGrowth(func() {
-			err = await(t, goCall(func() error { _, err := operations[0].call(context.Background(), c, project, ""); return err }))
+			err = await(t, goCall(func() error { _, err := opNamed("list").call(context.Background(), c, project, ""); return err }))
 		})
 		checkTooLarge(t, err)
 		if allocated > 16*mib {
@@ -190,7 +190,7 @@ func TestLyingContentLength(t *testing.T) {
 	})
 	c, d := rawClient(t, ts, client.WithMaxResponseBytes(limit))
 	var err error
-	allocated, _ := heapGrowth(func() { _, err = operations[0].call(context.Background(), c, project, "") })
+	allocated, _ := heapGrowth(func() { _, err = opNamed("list").call(context.Background(), c, project, "") })
 	if !errors.As(err, new(*client.ConnectionError)) {
 		t.Errorf("err = %v, want a ConnectionError (the body broke off before its Content-Length)", err)
 	}

@@ -61,6 +61,8 @@ func TestHostileIDs(t *testing.T) {
 				proj, conn, field := class.id, f.seed.ID, "ProjectIDOrName"
 				if asConn {
 					proj, conn, field = project, class.id, "ConnectionID"
+				} else if op.segment == "" {
+					field = "Params.ProjectIDOrName" // the project is in the body
 				}
 				t.Run(class.name+"/"+op.name+"/"+field, func(t *testing.T) {
 					f.srv.ResetRequests()
@@ -94,9 +96,12 @@ func TestHostileIDs(t *testing.T) {
 func checkSegments(t *testing.T, raw, proj, conn string, op operation) {
 	t.Helper()
 	seg := strings.Split(raw, "/")
+	if op.segment == "" { // the project is in the body: nothing to check in the path
+		return
+	}
 	want := []string{"", "v1", "projects", proj, op.segment}
 	if op.hasConn {
-		want = append(want, conn)
+		want = append(want, conn+op.suffix)
 	}
 	if len(seg) != len(want) {
 		t.Fatalf("path %q has %d segments, want %d", short(raw), len(seg), len(want))
@@ -180,7 +185,7 @@ func TestInvalidBodies(t *testing.T) {
 		})
 	}
 	stored, _ := f.srv.Connection(project, f.seed.ID)
-	if n := len(f.srv.Connections(project)); n != 1 || stored.APIKey != "seed-credential" {
+	if n := len(f.srv.Connections(project)); n != seeds || stored.APIKey != "seed-credential" {
 		t.Errorf("invalid bodies changed the state: %d connections, apiKey %q", n, stored.APIKey)
 	}
 }

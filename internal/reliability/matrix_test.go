@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -36,9 +37,10 @@ type fault struct {
 	hint bool
 	// slow: the reply is slower than the per-attempt timeout; the client gets WithTimeout(attemptTimeout).
 	slow bool
-	// want is the cell per column of operations (list, get, generate, update, delete): the attempts the
+	// want is the cell per column of operations (list, get, generate, update, oauth connect, oauth update,
+	// custom auth, delete): the attempts the
 	// server saw, then the outcome.
-	want [5]string
+	want [8]string
 }
 
 func status(code int) func() amptest.Fault {
@@ -65,51 +67,51 @@ func kind(k amptest.FaultKind, processed bool) func() amptest.Fault {
 func ptr[T any](v T) *T { return &v }
 
 var faults = []fault{
-	{name: "500", fault: status(500), want: [5]string{"2 ok", "2 ok", "1 APIError 500", "2 ok", "2 ok"}},
-	{name: "502", fault: status(502), want: [5]string{"2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok"}},
-	{name: "503", fault: status(503), want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
-	{name: "504", fault: status(504), want: [5]string{"2 ok", "2 ok", "1 APIError 504", "2 ok", "2 ok"}},
+	{name: "500", fault: status(500), want: [8]string{"2 ok", "2 ok", "1 APIError 500", "2 ok", "2 ok", "2 ok", "1 APIError 500", "2 ok"}},
+	{name: "502", fault: status(502), want: [8]string{"2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok"}},
+	{name: "503", fault: status(503), want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+	{name: "504", fault: status(504), want: [8]string{"2 ok", "2 ok", "1 APIError 504", "2 ok", "2 ok", "2 ok", "1 APIError 504", "2 ok"}},
 	{name: "429 + Retry-After: 1 (seconds)", hint: true,
 		fault: withProblem(429, client.Problem{Detail: "slow down"}, "Retry-After", "1"),
-		want:  [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+		want:  [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "429 + Retry-After: HTTP-date (+1 h)", hint: true,
 		fault: func() amptest.Fault {
 			return withProblem(429, client.Problem{Detail: "slow down"},
 				"Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))()
 		},
-		want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
-	{name: "408", fault: status(408), want: [5]string{"2 ok", "2 ok", "1 APIError 408", "2 ok", "2 ok"}},
+		want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+	{name: "408", fault: status(408), want: [8]string{"2 ok", "2 ok", "1 APIError 408", "2 ok", "2 ok", "2 ok", "1 APIError 408", "2 ok"}},
 	{name: "501 (problem retryable: true)", fault: withProblem(501, client.Problem{Retryable: ptr(true)}),
-		want: [5]string{"1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501"}},
+		want: [8]string{"1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501"}},
 	{name: "503 + problem retryable: false", fault: withProblem(503, client.Problem{Retryable: ptr(false)}),
-		want: [5]string{"1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503"}},
+		want: [8]string{"1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503"}},
 	{name: "409 + problem retryable: true", fault: withProblem(409, client.Problem{Retryable: ptr(true)}),
-		want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+		want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "503 + problem retryAfter (+1 h)", hint: true,
 		fault: func() amptest.Fault {
 			return withProblem(503, client.Problem{RetryAfter: time.Now().Add(time.Hour).UTC()})()
 		},
-		want: [5]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+		want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "reset before the reply", fault: kind(amptest.FaultResetBeforeReply, false),
-		want: [5]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok"}},
+		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 ok"}},
 	{name: "reset before the reply, after acting", acted: true, fault: kind(amptest.FaultResetBeforeReply, true),
-		want: [5]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 APIError 404"}},
+		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 APIError 404"}},
 	// deleteConnection's 204 has no body to cut: it arrives whole before the connection goes.
 	{name: "reset mid-body", acted: true, fault: kind(amptest.FaultResetMidBody, false),
-		want: [5]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "1 ok"}},
+		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "1 ok"}},
 	{name: "truncated JSON body", acted: true, fault: kind(amptest.FaultTruncatedBody, false),
-		want: [5]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "1 ok"}},
+		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "1 ok"}},
 	{name: "HTML 502 page from a proxy", fault: kind(amptest.FaultHTMLPage, false),
-		want: [5]string{"2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok"}},
+		want: [8]string{"2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok"}},
 	// The operation ran and the body was lost; deleteConnection decodes no body, so a 200 is its success.
 	{name: "empty 200 body, after acting", acted: true, fault: kind(amptest.FaultEmptyBody, true),
-		want: [5]string{"1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 ok"}},
+		want: [8]string{"1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 ok"}},
 	// The refused attempt never reaches the server: it sees one request, the retry.
-	{name: "connection refused (dial)", refuse: 1, want: [5]string{"1 ok", "1 ok", "1 ok", "1 ok", "1 ok"}},
+	{name: "connection refused (dial)", refuse: 1, want: [8]string{"1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok"}},
 	{name: "reply slower than WithTimeout, after acting", acted: true, slow: true,
 		// The operation runs, then the reply waits an hour (the client leaves long before; it is never sent).
 		fault: func() amptest.Fault { return amptest.Fault{Delay: time.Hour, Processed: true} },
-		want:  [5]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 APIError 404"}},
+		want:  [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 APIError 404"}},
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -143,7 +145,11 @@ func runCell(t *testing.T, row fault, op operation, want string) string {
 		f.srv.InjectFault(op.id, row.fault())
 	}
 
-	res, err := op.call(context.Background(), f.c, project, f.seed.ID)
+	conn := f.seed.ID
+	if op.id == amptest.OpOAuthUpdate {
+		conn = f.oauth.ID
+	}
+	res, err := op.call(context.Background(), f.c, project, conn)
 	n := f.requests(op.id)
 	cell := fmt.Sprintf("%d %s", n, classify(err))
 	if cell != want {
@@ -196,7 +202,7 @@ func checkState(t *testing.T, f *fake, op operation, normal int, acted, ok bool,
 		if acted {
 			want++
 		}
-		if created := len(conns) - 1; created != want {
+		if created := len(conns) - seeds; created != want {
 			t.Errorf("%d connections created, want %d", created, want)
 		}
 		if c, _ := res.(*client.Connection); ok && (c == nil || !has(conns, c.ID)) {
@@ -213,11 +219,26 @@ func checkState(t *testing.T, f *fake, op operation, normal int, acted, ok bool,
 		if exists == tookEffect {
 			t.Errorf("the connection exists: %v after the call (took effect: %v)", exists, tookEffect)
 		}
+	case amptest.OpOAuthConnect, amptest.OpOAuthUpdate, amptest.OpCustomAuthConnect:
+		// They mint a URL or start a flow: no connection changes until a browser (or a resume call) acts.
+		if len(conns) != seeds || !exists {
+			t.Errorf("state changed by %s: %d connections", op.id, len(conns))
+		}
+		switch v := res.(type) {
+		case *url.URL:
+			if ok && (v == nil || !strings.HasPrefix(v.String(), strings.TrimSuffix(f.srv.URL, "/v1")+"/oauth/authorize?")) {
+				t.Errorf("%s returned %v", op.id, v)
+			}
+		case *client.CustomAuthConnectResult:
+			if ok && (v == nil || v.Redirect == nil || v.Connection != nil) {
+				t.Errorf("custom auth returned %+v", v)
+			}
+		}
 	default: // list and get change nothing
-		if len(conns) != 1 || !exists || stored.ProviderWorkspaceRef != "" {
+		if len(conns) != seeds || !exists || stored.ProviderWorkspaceRef != "" {
 			t.Errorf("state changed by a read: %d connections", len(conns))
 		}
-		if l, isList := res.([]client.Connection); ok && isList && (len(l) != 1 || l[0].ID != f.seed.ID) {
+		if l, isList := res.([]client.Connection); ok && isList && (len(l) != seeds || l[0].ID != f.seed.ID) {
 			t.Errorf("list returned %+v", l)
 		}
 		if c, isConn := res.(*client.Connection); ok && isConn && (c == nil || c.ID != f.seed.ID) {

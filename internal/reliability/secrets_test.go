@@ -222,7 +222,8 @@ func TestKeyNotInRecorder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed, _ := srv.SeedConnection(project, client.GenerateConnectionParams{Provider: "hubspot", GroupRef: "g", ConsumerRef: "c", APIKey: "x"})
+	seed, _ := srv.SeedConnection(project, client.GenerateConnectionParams{Provider: "salesforce", GroupRef: "g", ConsumerRef: "c",
+		OAuth2AuthorizationCode: client.OAuth2AuthorizationCode{RefreshToken: client.OAuth2Token{Token: "x"}}}) // OAuth, for oauthUpdate
 	srv.InjectFault(amptest.AnyOperation, amptest.Fault{Status: 503, Times: 2})
 	for _, op := range operations {
 		if _, err := op.call(context.Background(), c, project, seed.ID); err != nil {
@@ -230,7 +231,7 @@ func TestKeyNotInRecorder(t *testing.T) {
 		}
 	}
 	reqs := srv.Requests()
-	if dump := fmt.Sprintf("%#v", reqs); len(reqs) != 7 || strings.Contains(dump, canary) || !strings.Contains(dump, amptest.Redacted) {
+	if dump := fmt.Sprintf("%#v", reqs); len(reqs) != len(operations)+2 || strings.Contains(dump, canary) || !strings.Contains(dump, amptest.Redacted) {
 		t.Errorf("%d requests recorded; the key leaked or was not redacted:\n%s", len(reqs), short(dump))
 	}
 	d.CheckClosed(t)

@@ -12,8 +12,8 @@
 //
 // # Behaviour
 //
-// The server implements listConnections, generateConnection, getConnection, updateConnection and
-// deleteConnection on in-memory state. Every request is checked, in this order, against the route table (404
+// The server implements listConnections, generateConnection, getConnection, updateConnection,
+// deleteConnection, oauthConnect, oauthUpdate and customAuthConnect on in-memory state. Every request is checked, in this order, against the route table (404
 // or 405 problem), the API key (401 problem) and the OpenAPI document of this module (400
 // InputValidationProblem with one issue per violation, naming where it is — path, query, header or body — and
 // the parameter or body field, such as "connection.basicAuth.username"). Every reply the server builds is
@@ -32,11 +32,48 @@
 // http.StatusText(status), status, detail, subsystem "amptest", time, requestId (also sent as the X-Request-Id
 // header of every reply) and retryable false. Injected faults choose their own (see FaultStatus).
 //
+// # Connect flows, browser included
+//
+// The OAuth and custom auth flows run offline: the URLs the fake hands out point at the fake itself (its
+// origin, Server.URL without /v1), where a small simulated provider plays what the customer's browser
+// meets. These browser steps are not API operations: they need no API key, answer HTML pages that are not
+// validated against the spec, and are recorded (Requests) with their own Operation.
+//
+// oauthConnect answers (text/plain) an authorization URL <origin>/oauth/authorize?state=<random>; the state
+// remembers the request and the time. oauthUpdate does the same for an existing connection, which must exist
+// (404 problem) and have auth scheme oauth2/authorizationCode (else a 400 InputValidationProblem, "connection
+// <id> does not use OAuth2", with an issue naming connectionId). A GET of the URL (OpOAuthConsent) is the
+// provider's consent and Ampersand's callback at once: it creates the connection (auth scheme
+// oauth2/authorizationCode, fresh access and refresh tokens minted by the fake, scopes read and write,
+// status working, group and consumer as generateConnection makes them, providerWorkspaceRef and
+// providerMetadata from the request; providerAppId and enableCSRFProtection are ignored), or re-authorizes
+// the connection (new tokens, same scopes, status working, updateTime now). Its 200 page names the connection
+// in the HeaderConnectionID header. Each state works once and for FlowLifetime (10 minutes, by the server's
+// clock: see WithClock); an unknown state is a 400 page, a used one 409, an expired one 410, and a failed
+// consent changes nothing. Server.ApproveOAuth plays the browser and returns the connection.
+//
+// customAuthConnect's first call (provider, groupRef, consumerRef and customAuth required) answers a redirect
+// to the fake provider, <origin>/custom-auth/provider?session=<sessionId>. A GET of it (OpCustomAuthProvider)
+// answers 302 to Ampersand's callback, <origin>/custom-auth/callback?session=<sessionId>&tenant=<random>,
+// whose GET (OpCustomAuthCallback) answers a 200 page. The resume call, with the sessionId and exactly the
+// callback parameters the provider issued ({"tenant": …}), creates the connection from the first call's
+// inputs and answers it, credentials hidden. The spec's AuthScheme has no custom value, so the connection's
+// auth scheme is none and its status created; customAuth is stored as its credential, which Credentials
+// shows. An unknown sessionId (or one of another project) or an expired one is a 400 InputValidationProblem
+// with an issue naming sessionId, a completed one 409, and callback parameters that are missing, different or
+// extra are a 400 with one issue each ("callbackParams.tenant"); none creates anything. Server.CompleteCustomAuth
+// plays the browser through the provider and the callback and returns the callback parameters.
+//
+// A fault injected on a browser step fails it as a provider would: InjectFault(OpOAuthConsent, Fault{Status:
+// 403}) denies the next consent (ErrConsentDenied), leaving the state usable. The helpers report failed steps
+// as a *BrowserError, which errors.Is matches with ErrConsentDenied, ErrFlowUnknown, ErrFlowUsed or
+// ErrFlowExpired.
+//
 // # Inspection, seeding and faults
 //
 // SeedConnection stores a connection without HTTP; Connections, Connection and Credentials return the stored
 // state, credentials included, for assertions; Requests returns every request received, with the API key
 // redacted. InjectFault makes the next calls of an operation fail in a chosen way: an error status with a
 // problem or a raw body, a delay, a TCP reset before or in the middle of the reply, a truncated body, a
-// proxy's HTML error page, or an empty 200.
+// proxy's HTML error page, or an empty 200 — for the API operations and for the browser steps alike.
 package amptest

@@ -12,7 +12,8 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
-// Operation names an operation of the connections API by its operationId.
+// Operation names an operation of the connections API by its operationId, or a step of a connect flow that
+// the customer's browser performs on the fake (OpOAuthConsent, OpCustomAuthProvider, OpCustomAuthCallback).
 type Operation string
 
 // The operations of the connections API, and AnyOperation, which matches all of them.
@@ -22,13 +23,44 @@ const (
 	OpGetConnection      Operation = "getConnection"
 	OpUpdateConnection   Operation = "updateConnection"
 	OpDeleteConnection   Operation = "deleteConnection"
-	// AnyOperation makes a fault match every operation. In a recorded Request it means that the request
-	// matched no operation (a 404 or 405); faults never apply to those.
+	OpOAuthConnect       Operation = "oauthConnect"
+	OpOAuthUpdate        Operation = "oauthUpdate"
+	OpCustomAuthConnect  Operation = "customAuthConnect"
+	// AnyOperation makes a fault match every operation of the API, but not the browser steps. In a recorded
+	// Request it means that the request matched no operation or step (a 404 or 405); faults never apply to
+	// those.
 	AnyOperation Operation = ""
+)
+
+// The browser steps of the connect flows. They are not API operations: they are served outside /v1, need
+// no API key and answer HTML pages that the spec does not describe, but they are recorded and take faults
+// like operations (see Server.InjectFault).
+const (
+	// OpOAuthConsent is the GET of an authorization URL of oauthConnect or oauthUpdate: the provider's
+	// consent and Ampersand's callback in one step.
+	OpOAuthConsent Operation = "oauthConsent"
+	// OpCustomAuthProvider is the GET of a customAuthConnect redirect URL: the provider's page, which
+	// redirects to the callback.
+	OpCustomAuthProvider Operation = "customAuthProvider"
+	// OpCustomAuthCallback is the GET of the callback URL the provider redirected to.
+	OpCustomAuthCallback Operation = "customAuthCallback"
 )
 
 var operations = []Operation{
 	OpListConnections, OpGenerateConnection, OpGetConnection, OpUpdateConnection, OpDeleteConnection,
+	OpOAuthConnect, OpOAuthUpdate, OpCustomAuthConnect,
+}
+
+// browserSteps maps the path of each browser step to its Operation.
+var browserSteps = map[string]Operation{
+	oauthConsentPath:       OpOAuthConsent,
+	customAuthProviderPath: OpCustomAuthProvider,
+	customAuthCallbackPath: OpCustomAuthCallback,
+}
+
+// isBrowserStep reports whether op is a browser step rather than an API operation.
+func isBrowserStep(op Operation) bool {
+	return op == OpOAuthConsent || op == OpCustomAuthProvider || op == OpCustomAuthCallback
 }
 
 // FaultKind is the way a fault breaks a reply.
@@ -72,7 +104,14 @@ func (k FaultKind) String() string {
 // Fault describes how the server misbehaves for the next matching calls; see Server.InjectFault.
 //
 // When the real operation does not run (the default for FaultStatus, FaultHTMLPage, FaultEmptyBody and
-// FaultResetBeforeReply), authentication and validation are skipped too, and nothing changes. Faults cut
+// FaultResetBeforeReply), authentication and validation are skipped too, and nothing changes.
+//
+// A fault on a browser step (OpOAuthConsent, OpCustomAuthProvider, OpCustomAuthCallback) works the same
+// way, except that a FaultStatus with neither Problem nor Body is an HTML error page, as a provider shows
+// it: with a 4xx status it is a denied consent (Fault{Status: 403} is the customer clicking "Deny";
+// ApproveOAuth and CompleteCustomAuth then fail with ErrConsentDenied), with a 5xx status a provider
+// failure. Without Processed the step does nothing: the state or session stays usable, as after a customer
+// who closed the page. Faults cut
 // short a reply that has a body; for a reply without one (deleteConnection's 204), FaultResetMidBody and
 // FaultTruncatedBody deliver the complete reply before the connection goes.
 //
@@ -90,7 +129,8 @@ type Fault struct {
 	Problem *client.Problem
 	// Body is a raw body for FaultStatus or FaultHTMLPage, sent instead of Problem or the default page.
 	Body []byte
-	// ContentType is the Content-Type of Body (default application/json for FaultStatus).
+	// ContentType is the Content-Type of Body (default application/json for FaultStatus, text/html on a
+	// browser step).
 	ContentType string
 	// Header holds extra reply headers, such as Retry-After ("2" or an HTTP-date). They are set on every
 	// kind of fault that writes headers, and replace headers of the same name.
@@ -112,11 +152,12 @@ type faultEntry struct {
 	left  int
 }
 
-// InjectFault makes the next Fault.Times calls of op (any operation for AnyOperation) misbehave as f
-// describes. Faults apply after routing and before authentication and validation. A call takes the oldest
+// InjectFault makes the next Fault.Times calls of op (any API operation for AnyOperation) misbehave as f
+// describes; op may also be a browser step such as OpOAuthConsent. Faults apply after routing and before
+// authentication and validation. A call takes the oldest
 // pending fault that matches its operation, so faults for one operation are used in the order injected.
 //
-// InjectFault panics when op is not an operation of the API or f is inconsistent (an unknown Kind, a
+// InjectFault panics when op is neither an operation of the API nor a browser step, or f is inconsistent (an unknown Kind, a
 // negative Times or Delay, a Status outside 200–599, or a FaultStatus below 400 with neither Problem nor Body).
 func (s *Server) InjectFault(op Operation, f Fault) {
 	if err := checkFault(op, &f); err != nil {
@@ -138,7 +179,7 @@ func (s *Server) InjectFault(op Operation, f Fault) {
 }
 
 func checkFault(op Operation, f *Fault) error {
-	known := op == AnyOperation
+	known := op == AnyOperation || isBrowserStep(op)
 	for _, o := range operations {
 		known = known || o == op
 	}
@@ -166,12 +207,13 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// takeFault consumes one use of the oldest pending fault matching op.
+// takeFault consumes one use of the oldest pending fault matching op; AnyOperation matches API operations
+// only.
 func (s *Server) takeFault(op Operation) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, e := range s.faults {
-		if e.op != AnyOperation && e.op != op {
+		if e.op != op && (e.op != AnyOperation || isBrowserStep(op)) {
 			continue
 		}
 		e.left--
@@ -187,7 +229,7 @@ func (s *Server) takeFault(op Operation) (Fault, bool) {
 func (s *Server) applyFault(w http.ResponseWriter, x *exchange, f Fault) {
 	var real *reply
 	if f.Processed || f.Kind == FaultResetMidBody || f.Kind == FaultTruncatedBody {
-		real = s.serve(x)
+		real = s.run(x)
 	}
 	if !s.wait(x.r.Context(), f.Delay) {
 		return
@@ -243,10 +285,16 @@ func (s *Server) faultReply(x *exchange, f Fault) *reply {
 	}
 	if f.Body != nil {
 		ct := f.ContentType
-		if ct == "" {
+		switch {
+		case ct == "" && x.browser:
+			ct = "text/html; charset=utf-8"
+		case ct == "":
 			ct = "application/json"
 		}
 		return withHeader(&reply{status: status, header: http.Header{"Content-Type": {ct}}, body: f.Body}, f.Header)
+	}
+	if x.browser && f.Problem == nil {
+		return withHeader(consentFailure(status), f.Header)
 	}
 	var p client.Problem
 	if f.Problem != nil {

@@ -13,6 +13,12 @@ import (
 
 // dispatch runs the operation of a request that passed authentication and validation.
 func (s *Server) dispatch(x *exchange) *reply {
+	switch x.op { // the project is in the body
+	case OpOAuthConnect:
+		return s.oauthConnect(x)
+	case OpCustomAuthConnect:
+		return s.customAuthConnect(x)
+	}
 	projectID, err := x.pathParam("projectIdOrName")
 	if err != nil {
 		return s.invalid(x, "invalid path", []client.InputValidationIssue{pathIssue("projectIdOrName", err)})
@@ -34,6 +40,8 @@ func (s *Server) dispatch(x *exchange) *reply {
 		return s.updateConnection(x, projectID, connectionID)
 	case OpDeleteConnection:
 		return s.deleteConnection(x, projectID, connectionID)
+	case OpOAuthUpdate:
+		return s.oauthUpdate(x, projectID, connectionID)
 	}
 	return s.problem(x, http.StatusNotImplemented, fmt.Sprintf("amptest does not implement operation %q", x.op))
 }
@@ -123,11 +131,7 @@ func (s *Server) getConnection(x *exchange, projectID, connectionID string) *rep
 	defer s.mu.Unlock()
 	rec := s.st.connection(projectID, connectionID)
 	if rec == nil {
-		p := s.newProblem(x, http.StatusNotFound, notFound(projectID, connectionID))
-		p.Issues = []client.InputValidationIssue{{
-			In: client.InputValidationIssueInPath, Name: "connectionId", Detail: "no such connection", Value: connectionID,
-		}}
-		return problemReply(p)
+		return s.connectionNotFound(x, projectID, connectionID)
 	}
 	refresh(rec, client.RefreshMode(q.Get("refresh")), s.now())
 	return jsonReply(http.StatusOK, rec.view(view))
@@ -176,6 +180,15 @@ func (s *Server) deleteConnection(x *exchange, projectID, connectionID string) *
 		}
 	}
 	return &reply{status: http.StatusNoContent, header: http.Header{}}
+}
+
+// connectionNotFound is the 404 problem of an unknown connection, with an issue naming the connectionId.
+func (s *Server) connectionNotFound(x *exchange, projectID, connectionID string) *reply {
+	p := s.newProblem(x, http.StatusNotFound, notFound(projectID, connectionID))
+	p.Issues = []client.InputValidationIssue{{
+		In: client.InputValidationIssueInPath, Name: "connectionId", Detail: "no such connection", Value: connectionID,
+	}}
+	return problemReply(p)
 }
 
 func notFound(projectID, connectionID string) string {

@@ -15,7 +15,8 @@ const Redacted = "[REDACTED]"
 
 // Request is a request as the server received it, recorded for assertions.
 type Request struct {
-	// Operation is the operation the request was routed to, or AnyOperation ("") when it matched none.
+	// Operation is the operation or browser step (OpOAuthConsent, …) the request was routed to, or
+	// AnyOperation ("") when it matched none.
 	Operation Operation
 	// Method is the HTTP method.
 	Method string

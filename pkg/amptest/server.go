@@ -26,13 +26,15 @@ const maxRequestBody = 1 << 20
 // with Close. All of its methods are safe for concurrent use.
 type Server struct {
 	// URL is the API base URL, ending in /v1 (for example http://127.0.0.1:41234/v1): use it where the real
-	// API's https://api.withampersand.com/v1 would go.
+	// API's https://api.withampersand.com/v1 would go. The browser steps of the connect flows are on the same
+	// origin, outside /v1 (see the package documentation).
 	URL string
 	// APIKey is the key every request must send in the X-Api-Key header.
 	APIKey string
 
 	ts        *httptest.Server
-	router    routers.Router
+	origin    string // scheme and host of the server (URL without /v1): where the browser steps are
+	router    *router
 	clock     func() time.Time
 	done      chan struct{} // closed by Close: ends pending fault delays
 	closeOnce sync.Once
@@ -152,8 +154,10 @@ func NewServer(opts ...Option) *Server {
 		s.ts.Listener.Close()
 		s.ts.Listener = cfg.listener
 	}
+	// What Start makes ts.URL, set before: with WithListener, requests may arrive as soon as it starts.
+	s.origin = "http://" + s.ts.Listener.Addr().String()
 	s.ts.Start()
-	s.URL = s.ts.URL + "/v1"
+	s.URL = s.origin + apiBasePath
 	return s
 }
 
@@ -176,6 +180,7 @@ type exchange struct {
 	route     *routers.Route // nil when no operation matched
 	params    map[string]string
 	op        Operation
+	browser   bool // a browser step (see browserSteps), not an API operation
 	requestID string
 }
 
@@ -215,9 +220,20 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	x.body = body
 	x.resetBody()
 
-	route, params, routeErr := s.findRoute(r)
-	if routeErr == nil {
-		x.route, x.params, x.op = route, params, Operation(route.Operation.OperationID)
+	var routeErr error
+	if step, ok := browserSteps[r.URL.Path]; ok {
+		x.browser = true
+		if r.Method == http.MethodGet {
+			x.op = step
+		} else {
+			routeErr = routers.ErrMethodNotAllowed
+		}
+	} else {
+		var route *routers.Route
+		var params map[string]string
+		if route, params, routeErr = s.findRoute(r); routeErr == nil {
+			x.route, x.params, x.op = route, params, Operation(route.Operation.OperationID)
+		}
 	}
 	s.record(x)
 
@@ -229,6 +245,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	case readErr != nil:
 		return // The client went away while sending.
+	case routeErr != nil && x.browser:
+		rp := browserPage(http.StatusMethodNotAllowed, "", "Method not allowed", "Open this page with GET.")
+		rp.header.Set("Allow", http.MethodGet)
+		rp.write(w, x.requestID)
+		return
 	case routeErr != nil:
 		s.routeProblem(x, routeErr).write(w, x.requestID)
 		return
@@ -237,7 +258,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.applyFault(w, x, f)
 		return
 	}
-	s.serve(x).write(w, x.requestID)
+	s.run(x).write(w, x.requestID)
+}
+
+// run builds the reply of a routed request: the regular pipeline of an API operation, or a browser step.
+func (s *Server) run(x *exchange) *reply {
+	if x.browser {
+		return s.browserStep(x)
+	}
+	return s.serve(x)
 }
 
 // serve runs the regular pipeline for a routed request: authentication, validation, the operation, and the
@@ -270,24 +299,9 @@ func (s *Server) authenticate(x *exchange) *reply {
 	return nil
 }
 
-// findRoute finds the operation of r. The legacy router also matches a path that lacks its last variable
-// segment (PATCH .../connections as updateConnection with an empty connectionId); such matches are refused by
-// rebuilding the path from the route's template and the parameters and comparing it with the request's.
+// findRoute finds the operation of r (see router).
 func (s *Server) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
-	route, params, err := s.router.FindRoute(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	segments := strings.Split(route.Path, "/")
-	for i, seg := range segments {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			segments[i] = params[seg[1:len(seg)-1]]
-		}
-	}
-	if "/v1"+strings.Join(segments, "/") != r.URL.EscapedPath() {
-		return nil, nil, &routers.RouteError{Reason: routers.ErrPathNotFound.Error()}
-	}
-	return route, params, nil
+	return s.router.FindRoute(r)
 }
 
 // routeProblem answers a request that matches no operation: 405 with Allow when the path exists under other

@@ -17,12 +17,14 @@ import (
 // accessTokenLifetime is how long the access tokens the fake mints stay valid.
 const accessTokenLifetime = time.Hour
 
-// store is the fake's state: projects and their connections, groups and consumers. It is not safe for
-// concurrent use; Server.mu guards it.
+// store is the fake's state: projects and their connections, groups and consumers, and the connect flows in
+// progress. It is not safe for concurrent use; Server.mu guards it.
 type store struct {
 	projects []*project
 	byID     map[string]*project
 	byName   map[string]*project
+	states   map[string]*oauthState    // by the state parameter of the authorization URL
+	sessions map[string]*customSession // by sessionId
 }
 
 type project struct {
@@ -42,7 +44,10 @@ type record struct {
 }
 
 func newStore() *store {
-	return &store{byID: map[string]*project{}, byName: map[string]*project{}}
+	return &store{
+		byID: map[string]*project{}, byName: map[string]*project{},
+		states: map[string]*oauthState{}, sessions: map[string]*customSession{},
+	}
 }
 
 // declare adds a project given to WithProject.
@@ -104,6 +109,16 @@ func (st *store) connection(idOrName, connectionID string) *record {
 	return nil
 }
 
+// connectionByID finds a connection by its ID alone, in any project.
+func (st *store) connectionByID(connectionID string) *record {
+	for _, p := range st.projects {
+		if rec := p.conns[connectionID]; rec != nil {
+			return rec
+		}
+	}
+	return nil
+}
+
 // credential is one way of giving a connection's credential in GenerateConnectionParams: the JSON name of
 // its field, and the auth scheme it gives the connection. The update mask value that rotates it is the same
 // name, when the spec defines it as one (mask).
@@ -149,14 +164,7 @@ func isZero(v any) bool { return v == nil || reflect.ValueOf(v).IsZero() }
 // checkGenerate returns the problems of a generateConnection body that the schema cannot express: empty
 // required values, more than one credential, and OAuth2 tokens without a value.
 func checkGenerate(p *client.GenerateConnectionParams) []client.InputValidationIssue {
-	var issues []client.InputValidationIssue
-	for _, f := range []struct{ name, value string }{
-		{"provider", p.Provider}, {"groupRef", p.GroupRef}, {"consumerRef", p.ConsumerRef},
-	} {
-		if f.value == "" {
-			issues = append(issues, bodyIssue(f.name, f.name+" must not be empty"))
-		}
-	}
+	issues := emptyFields("provider", p.Provider, "groupRef", p.GroupRef, "consumerRef", p.ConsumerRef)
 	var given []string
 	for _, c := range credentials {
 		if !isZero(credentialValue(p, c.field)) {
@@ -177,6 +185,17 @@ func checkGenerate(p *client.GenerateConnectionParams) []client.InputValidationI
 		if !isZero(t.token) && t.token.Token == "" {
 			field := "oauth2AuthorizationCode." + t.name + ".token"
 			issues = append(issues, bodyIssue(field, field+" must not be empty"))
+		}
+	}
+	return issues
+}
+
+// emptyFields returns an issue for each empty value among the (body field name, value) pairs.
+func emptyFields(pairs ...string) []client.InputValidationIssue {
+	var issues []client.InputValidationIssue
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			issues = append(issues, bodyIssue(pairs[i], pairs[i]+" must not be empty"))
 		}
 	}
 	return issues
@@ -248,7 +267,7 @@ func (st *store) generate(pr *project, params client.GenerateConnectionParams, n
 // renewAccessToken gives rec a new access token valid from now, as a successful refresh does.
 func renewAccessToken(rec *record, now time.Time) {
 	rec.conn.OAuth2AuthorizationCode.AccessToken = client.OAuth2Token{
-		Token:     "amptest-access-" + randomHex(16),
+		Token:     accessTokenPrefix + randomHex(16),
 		IssuedAt:  now,
 		ExpiresAt: now.Add(accessTokenLifetime),
 	}

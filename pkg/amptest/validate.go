@@ -10,34 +10,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
-
-// apiRouter is the router of the embedded spec, loaded once per process and shared by every Server: the
-// document and the router are only read after they are built.
-var apiRouter = sync.OnceValues(func() (routers.Router, error) {
-	doc, err := spec.Load()
-	if err != nil {
-		return nil, fmt.Errorf("amptest: loading the embedded OpenAPI document: %w", err)
-	}
-	// The spec's server is absolute; requests arriving at a server carry only a path. The legacy router matches
-	// servers against the request URL, so a relative "/v1" server makes server-side requests match.
-	local := *doc
-	local.Servers = openapi3.Servers{{URL: "/v1"}}
-	r, err := legacy.NewRouter(&local)
-	if err != nil {
-		return nil, fmt.Errorf("amptest: building the router: %w", err)
-	}
-	return r, nil
-})
 
 // validationOptions returns the openapi3filter options used for requests and responses. Authentication is
 // checked by the server before validation, so the filter's own security check accepts everything.

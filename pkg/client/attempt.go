@@ -165,7 +165,7 @@ func (r *run) success(ctx, actx context.Context, lim limit, n int, resp *http.Re
 	}
 	body := newBodyReader(resp.Body, max)
 	defer body.release()
-	err := r.decode(body, min(resp.ContentLength, max)) // the length is the server's word, capped
+	err := r.decode(reply{body: body, length: min(resp.ContentLength, max), server: r.cfg.server}) // the length is the server's word, capped
 	if err == nil {
 		return outcome{resp: resp, final: true}
 	}

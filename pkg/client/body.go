@@ -155,12 +155,9 @@ func decodeConnectionBody(r io.Reader, v *Connection) error {
 // for), and grows in steps otherwise.
 func decodeList(r io.Reader, length int64, out *[]Connection) error {
 	if length <= 0 || length > bigBody {
-		// The decoder refills a few KiB at a time; a big buffer in front of the body turns the thousands of
-		// small reads of a large list into a few large ones.
-		br := bigReaders.Get().(*bufio.Reader)
-		br.Reset(r)
-		defer func() { br.Reset(nil); bigReaders.Put(br) }()
-		r = bufferedBody{br, r}
+		var done func()
+		r, done = buffered(r)
+		defer done()
 	}
 	d := newDecoder(r)
 	defer d.release()
@@ -187,6 +184,15 @@ func decodeList(r io.Reader, length int64, out *[]Connection) error {
 		return err
 	}
 	return d.end()
+}
+
+// buffered returns r behind a pooled 64 KiB buffer, and the function that returns the buffer to the pool.
+// The streaming decoder refills a few KiB at a time; a big buffer in front of the body turns the thousands
+// of small reads of a large list into a few large ones.
+func buffered(r io.Reader) (io.Reader, func()) {
+	br := bigReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	return bufferedBody{br, r}, func() { br.Reset(nil); bigReaders.Put(br) }
 }
 
 // bufferedBody reads through a bufio.Reader while keeping the body reader visible, so that newDecoder arms

@@ -14,8 +14,10 @@ import (
 // Client is the entry point of the SDK. Create it once with New and share it: it is safe for concurrent use.
 // Printing a Client (with any fmt verb) shows its server and never its API key.
 type Client struct {
-	// Connections lists, generates, gets, updates and deletes connections.
+	// Connections lists, generates, gets, updates and deletes connections, and drives custom auth flows.
 	Connections *ConnectionsService
+	// OAuth starts the OAuth flows that create or re-authorize a connection.
+	OAuth *OAuthService
 
 	cfg config
 }
@@ -72,6 +74,7 @@ func New(opts ...Option) (*Client, error) {
 		c.cfg.budgetCapacity = rc.BudgetCapacity
 	}
 	c.Connections = &ConnectionsService{client: c}
+	c.OAuth = &OAuthService{client: c}
 	return c, nil
 }
 

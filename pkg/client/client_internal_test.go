@@ -53,3 +53,27 @@ func TestDefaultHTTPClientIsBounded(t *testing.T) {
 		t.Error("clients share a transport: no globals")
 	}
 }
+
+// Plain http URLs are accepted only from a plain http loopback server (a fake); never from the real API.
+func TestSafeURLScheme(t *testing.T) {
+	for _, tc := range []struct {
+		server string
+		url    string
+		ok     bool
+	}{
+		{DefaultServerURL, "https://login.example.com/", true},
+		{DefaultServerURL, "http://login.example.com/", false},
+		{DefaultServerURL, "http://127.0.0.1/authorize", false},
+		{"https://127.0.0.1:8443/v1", "http://127.0.0.1/authorize", false},
+		{"http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/oauth/authorize", true},
+		{"http://localhost:8080/v1", "HTTPS://login.example.com/", true},
+	} {
+		s, err := parseServerURL(tc.server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := safeURL(tc.url, s); (err == nil) != tc.ok {
+			t.Errorf("server %s, URL %s: %v, want ok %v", tc.server, tc.url, err, tc.ok)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -100,7 +99,7 @@ var (
 			return gen.NewListConnectionsRequest(server, r.ProjectIDOrName, &gen.ListConnectionsParams{
 				Provider: optional(r.Provider), GroupRef: optional(r.GroupRef), ConsumerRef: optional(r.ConsumerRef)})
 		},
-		decode: decodeList,
+		decode: func(r reply, out *[]Connection) error { return decodeList(r.body, r.length, out) },
 	}
 	generateConnection = &endpoint[GenerateConnectionRequest, *Connection]{
 		operation: operation{id: "generateConnection", method: http.MethodPost, route: "/projects/{projectIdOrName}/connections:generate",
@@ -198,9 +197,9 @@ func ConnectionsDelete(ctx context.Context, c *Client, req DeleteConnectionReque
 }
 
 // decodeOne decodes a body that holds one connection into a new Connection.
-func decodeOne(body io.Reader, _ int64, out **Connection) error {
+func decodeOne(r reply, out **Connection) error {
 	v := new(Connection)
-	if err := decodeConnectionBody(body, v); err != nil {
+	if err := decodeConnectionBody(r.body, v); err != nil {
 		return err
 	}
 	*out = v

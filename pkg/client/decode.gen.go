@@ -214,6 +214,77 @@ func checkConsumer(s *seenConsumer, at *path) error {
 	return nil
 }
 
+// customAuthConnectResponseNames are the JSON names of gen.CustomAuthConnectResponse's fields, in the order of their bits in seenCustomAuthConnectResponse.
+var customAuthConnectResponseNames = [...]string{"connection", "redirect"}
+
+// customAuthConnectResponseRequired has the bits of the properties that schema CustomAuthConnectResponse requires.
+const customAuthConnectResponseRequired uint64 = 0
+
+func customAuthConnectResponseField(name []byte) int {
+	switch string(name) {
+	case "connection":
+		return 0
+	case "redirect":
+		return 1
+	}
+	return matchFold(name, customAuthConnectResponseNames[:])
+}
+
+// seenCustomAuthConnectResponse records which properties of a CustomAuthConnectResponse were present and not null.
+type seenCustomAuthConnectResponse struct {
+	bits       uint64
+	connection seenConnection
+	redirect   seenRedirectResponse
+}
+
+// decodeCustomAuthConnectResponse decodes a CustomAuthConnectResponse object into v; null leaves v unchanged and reports false.
+func decodeCustomAuthConnectResponse(d *decoder, v *gen.CustomAuthConnectResponse, s *seenCustomAuthConnectResponse) (bool, error) {
+	if ok, err := d.open(); !ok {
+		return false, err
+	}
+	for d.more() {
+		name, err := d.name()
+		if err != nil {
+			return true, err
+		}
+		i := customAuthConnectResponseField(name)
+		var got bool
+		switch i {
+		case 0:
+			got, err = decodeConnection(d, &v.Connection, &s.connection)
+		case 1:
+			got, err = decodeRedirectResponse(d, &v.Redirect, &s.redirect)
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return true, err
+		}
+		if got {
+			s.bits |= 1 << i
+		}
+	}
+	return true, d.close()
+}
+
+// checkCustomAuthConnectResponse fails on the first required property of a CustomAuthConnectResponse, or of the objects it holds, that was not seen.
+func checkCustomAuthConnectResponse(s *seenCustomAuthConnectResponse, at *path) error {
+	if err := require(s.bits, customAuthConnectResponseRequired, customAuthConnectResponseNames[:], at); err != nil {
+		return err
+	}
+	if s.bits&(1<<0) != 0 {
+		if err := checkConnection(&s.connection, &path{parent: at, name: "connection"}); err != nil {
+			return err
+		}
+	}
+	if s.bits&(1<<1) != 0 {
+		if err := checkRedirectResponse(&s.redirect, &path{parent: at, name: "redirect"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // groupNames are the JSON names of gen.Group's fields, in the order of their bits in seenGroup.
 var groupNames = [...]string{"createTime", "groupName", "groupRef", "projectId", "updateTime"}
 
@@ -673,6 +744,65 @@ func checkProviderMetadataInfo(s *seenProviderMetadataInfo, at *path) error {
 	return nil
 }
 
+// redirectResponseNames are the JSON names of gen.RedirectResponse's fields, in the order of their bits in seenRedirectResponse.
+var redirectResponseNames = [...]string{"sessionId", "url"}
+
+// redirectResponseRequired has the bits of the properties that schema RedirectResponse requires.
+const redirectResponseRequired uint64 = 1<<0 /* sessionId */ | 1<<1 /* url */
+
+func redirectResponseField(name []byte) int {
+	switch string(name) {
+	case "sessionId":
+		return 0
+	case "url":
+		return 1
+	}
+	return matchFold(name, redirectResponseNames[:])
+}
+
+// seenRedirectResponse records which properties of a RedirectResponse were present and not null.
+type seenRedirectResponse struct {
+	bits uint64
+}
+
+// decodeRedirectResponse decodes a RedirectResponse object into v; null leaves v unchanged and reports false.
+func decodeRedirectResponse(d *decoder, v *gen.RedirectResponse, s *seenRedirectResponse) (bool, error) {
+	if ok, err := d.open(); !ok {
+		return false, err
+	}
+	for d.more() {
+		name, err := d.name()
+		if err != nil {
+			return true, err
+		}
+		i := redirectResponseField(name)
+		var got bool
+		switch i {
+		case 0:
+			got, err = d.str(&v.SessionID)
+		case 1:
+			got, err = d.str(&v.URL)
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return true, err
+		}
+		if got {
+			s.bits |= 1 << i
+		}
+	}
+	return true, d.close()
+}
+
+// checkRedirectResponse fails on the first required property of a RedirectResponse, or of the objects it holds, that was not seen.
+func checkRedirectResponse(s *seenRedirectResponse, at *path) error {
+	if err := require(s.bits, redirectResponseRequired, redirectResponseNames[:], at); err != nil {
+		return err
+	}
+	return nil
+}
+
 // decodeConnectionValue decodes one Connection (null is refused) and checks every required property; at is where
 // it sits in the body.
 func decodeConnectionValue(d *decoder, v *gen.Connection, at *path) error {
@@ -685,6 +815,23 @@ func decodeConnectionValue(d *decoder, v *gen.Connection, at *path) error {
 		return d.null("a Connection object")
 	}
 	if err := checkConnection(&s, at); err != nil {
+		return err
+	}
+	return d.rootDone()
+}
+
+// decodeCustomAuthConnectResponseValue decodes one CustomAuthConnectResponse (null is refused) and checks every required property; at is where
+// it sits in the body.
+func decodeCustomAuthConnectResponseValue(d *decoder, v *gen.CustomAuthConnectResponse, at *path) error {
+	var s seenCustomAuthConnectResponse
+	got, err := decodeCustomAuthConnectResponse(d, v, &s)
+	switch {
+	case err != nil:
+		return err
+	case !got:
+		return d.null("a CustomAuthConnectResponse object")
+	}
+	if err := checkCustomAuthConnectResponse(&s, at); err != nil {
 		return err
 	}
 	return d.rootDone()

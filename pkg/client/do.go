@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -11,7 +10,7 @@ import (
 
 // do runs one call of op: builds the request once, then sends attempts until one succeeds or the retry
 // policy (decide), the retry budget, MaxElapsedTime or the context stops it.
-func (c *Client) do(ctx context.Context, op *operation, project string, opts []Option, build func(server string) (*http.Request, error), decode func(io.Reader, int64) error) error {
+func (c *Client) do(ctx context.Context, op *operation, project string, opts []Option, build func(server string) (*http.Request, error), decode func(reply) error) error {
 	if c == nil || c.cfg.server == nil {
 		return &ValidationError{Field: "Client", Reason: "is nil or was not made by client.New"}
 	}
@@ -55,7 +54,7 @@ type run struct {
 	cfg        *config
 	op         *operation
 	base       *http.Request // every attempt sends a copy
-	decode     func(io.Reader, int64) error
+	decode     func(reply) error
 	idempotent bool
 	start      time.Time
 	deadline   time.Time // start + MaxElapsedTime, or zero

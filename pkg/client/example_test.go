@@ -7,7 +7,6 @@ import (
 	"log"
 	"time"
 
-	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -20,9 +19,9 @@ func newExampleClient() (*client.Client, *amptest.Server, *client.Connection) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	conn, err := srv.SeedConnection("my-project", gen.GenerateConnectionParams{
+	conn, err := srv.SeedConnection("my-project", client.GenerateConnectionParams{
 		Provider: "salesforce", GroupRef: "group-123", ConsumerRef: "consumer-123",
-		OAuth2AuthorizationCode: gen.OAuth2AuthorizationCode{RefreshToken: gen.OAuth2Token{Token: "refresh-1"}},
+		OAuth2AuthorizationCode: client.OAuth2AuthorizationCode{RefreshToken: client.OAuth2Token{Token: "refresh-1"}},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -108,7 +107,7 @@ func ExampleConnectionsService_Update() {
 		ProjectIDOrName: "my-project",
 		ConnectionID:    seeded.ID,
 		Params: client.UpdateConnectionParams{
-			UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldProviderWorkspaceRef},
+			UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldProviderWorkspaceRef},
 			Connection: client.ConnectionRequest{ProviderWorkspaceRef: "acme.my.salesforce.com"},
 		},
 	})
@@ -155,7 +154,7 @@ func ExampleAPIError() {
 		ProjectIDOrName: "my-project",
 		ConnectionID:    seeded.ID,
 		Params: client.UpdateConnectionParams{ // an OAuth2 connection has no API key to rotate
-			UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldAPIKey},
+			UpdateMask: []client.UpdateMaskField{client.UpdateMaskFieldAPIKey},
 			Connection: client.ConnectionRequest{APIKey: "new-key"},
 		},
 	})

@@ -58,6 +58,9 @@ func ConnectionStatusValues() []ConnectionStatus {
 // Consumer is [gen.Consumer]: the end user (consumer) who made a connection.
 type Consumer = gen.Consumer
 
+// CustomAuthConnectParams is [gen.CustomAuthConnectParams]: the body of customAuthConnect (upstream's CustomAuthConnectRequest). The first call supplies the flow inputs; subsequent calls supply sessionId and callbackParams to resume after a redirect.
+type CustomAuthConnectParams = gen.CustomAuthConnectParams
+
 // GenerateConnectionParams is [gen.GenerateConnectionParams]: the body of generateConnection: the connection's values, of which provider, groupRef and consumerRef are required. Give at most one credential (apiKey, basicAuth, oauth2ClientCredentials, oauth2PasswordCredentials, oauth2AuthorizationCode); none creates a connection with auth scheme none.
 type GenerateConnectionParams = gen.GenerateConnectionParams
 
@@ -94,6 +97,9 @@ type OAuth2PasswordCredentials = gen.OAuth2PasswordCredentials
 
 // OAuth2Token is [gen.OAuth2Token]: an OAuth2 access or refresh token.
 type OAuth2Token = gen.OAuth2Token
+
+// OAuthConnectParams is [gen.OAuthConnectParams]: the body of oauthConnect (inline in upstream's document; named here so the Go type reads well).
+type OAuthConnectParams = gen.OAuthConnectParams
 
 // ProviderApp is [gen.ProviderApp]: the app registered with the provider (its OAuth client) that a connection uses.
 type ProviderApp = gen.ProviderApp

@@ -23,7 +23,14 @@ type endpoint[Req, Res any] struct {
 	project func(req *Req) string // the project the request addresses (for hooks and traces)
 	check   func(req *Req) error
 	build   func(server string, req *Req) (*http.Request, error)
-	decode  func(body io.Reader, length int64, out *Res) error // nil: the SDK reads no success body
+	decode  func(r reply, out *Res) error // nil: the SDK reads no success body
+}
+
+// reply is a success reply as a decoder sees it.
+type reply struct {
+	body   io.Reader  // the body, under its size limit
+	length int64      // its announced length, capped at the limit; ≤ 0 when unknown
+	server *serverURL // the configured server (a returned URL is checked against it)
 }
 
 // call runs e for req: the checks, then the pipeline (Client.do) with e's builder and decoder.
@@ -34,9 +41,9 @@ func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts 
 			return out, err
 		}
 	}
-	var decode func(io.Reader, int64) error
+	var decode func(reply) error
 	if e.decode != nil {
-		decode = func(body io.Reader, length int64) error { return e.decode(body, length, &out) }
+		decode = func(r reply) error { return e.decode(r, &out) }
 	}
 	if err := c.do(ctx, &e.operation, e.project(&req), opts, func(server string) (*http.Request, error) { return e.build(server, &req) }, decode); err != nil {
 		var zero Res

@@ -12,9 +12,17 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
-// okHandler answers like the API: a connection, a list of one, or 204 for DELETE.
+// authURL is the authorization URL okHandler answers the OAuth operations with.
+const authURL = "https://login.salesforce.com/services/oauth2/authorize?client_id=x&state=s-1"
+
+// okHandler answers like the API: a connection, a list of one, or 204 for DELETE; a URL for the OAuth
+// operations and a redirect step for custom auth.
 func okHandler(w http.ResponseWriter, r *http.Request, _ int) {
 	switch {
+	case r.URL.Path == "/v1/oauth-connect", strings.HasSuffix(r.URL.Path, ":oauth-update"):
+		reply(w, http.StatusOK, "text/plain", authURL+"\n")
+	case r.URL.Path == "/v1/custom-auth/connect":
+		reply(w, http.StatusOK, "application/json", `{"redirect":{"url":"`+authURL+`","sessionId":"sess-1"}}`)
 	case r.Method == http.MethodDelete:
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodPost:
@@ -36,6 +44,10 @@ func TestOperations(t *testing.T) {
 		UpdateMask: []client.UpdateMaskField{gen.UpdateMaskFieldProviderWorkspaceRef},
 		Connection: client.ConnectionRequest{ProviderWorkspaceRef: "acme"},
 	}
+	oauthParams := client.OAuthConnectParams{ProjectIDOrName: "my-project", Provider: "salesforce", GroupRef: "group-123",
+		ConsumerRef: "user-1", ProviderWorkspaceRef: "acme"}
+	customParams := client.CustomAuthConnectParams{ProjectIDOrName: "my-project", Provider: "bill", GroupRef: "group-123",
+		ConsumerRef: "user-1", CustomAuth: map[string]any{"password": "hunter2"}}
 	type result struct {
 		v   any
 		err error
@@ -95,6 +107,44 @@ func TestOperations(t *testing.T) {
 			},
 			wantMethod: "PATCH", want: "/v1/projects/my-project/connections/conn-1",
 			wantBody: `{"connection":{"providerWorkspaceRef":"acme"},"updateMask":["providerWorkspaceRef"]}`,
+		},
+		{
+			name: "OAuthConnect",
+			method: func() result {
+				v, err := c.OAuth.Connect(bg, client.OAuthConnectRequest{Params: oauthParams})
+				return result{v, err}
+			},
+			sa: func() result {
+				v, err := client.OAuthConnect(bg, c, client.OAuthConnectRequest{Params: oauthParams})
+				return result{v, err}
+			},
+			wantMethod: "POST", want: "/v1/oauth-connect",
+			wantBody: `{"consumerRef":"user-1","groupRef":"group-123","projectIdOrName":"my-project","provider":"salesforce","providerWorkspaceRef":"acme"}`,
+		},
+		{
+			name: "OAuthUpdate",
+			method: func() result {
+				v, err := c.OAuth.Update(bg, client.OAuthUpdateRequest{ProjectIDOrName: "my-project", ConnectionID: "conn 1"})
+				return result{v, err}
+			},
+			sa: func() result {
+				v, err := client.OAuthUpdate(bg, c, client.OAuthUpdateRequest{ProjectIDOrName: "my-project", ConnectionID: "conn 1"})
+				return result{v, err}
+			},
+			wantMethod: "PATCH", want: "/v1/projects/my-project/connections/conn%201:oauth-update",
+		},
+		{
+			name: "CustomAuthConnect",
+			method: func() result {
+				v, err := c.Connections.CustomAuthConnect(bg, client.CustomAuthConnectRequest{Params: customParams})
+				return result{v, err}
+			},
+			sa: func() result {
+				v, err := client.ConnectionsCustomAuthConnect(bg, c, client.CustomAuthConnectRequest{Params: customParams})
+				return result{v, err}
+			},
+			wantMethod: "POST", want: "/v1/custom-auth/connect",
+			wantBody: `{"consumerRef":"user-1","customAuth":{"password":"hunter2"},"groupRef":"group-123","projectIdOrName":"my-project","provider":"bill"}`,
 		},
 		{
 			name: "Delete",

@@ -1,5 +1,7 @@
 // Command specverify checks api/openapi.yaml: it validates the document with kin-openapi (examples included)
-// and compares its operations with Ampersand's published document. It is run by `make verify`.
+// and compares its operations with Ampersand's published document: each of ours with upstream's of the same
+// operationId (internal/drift's Check), and every upstream operation that concerns connections must be in
+// ours or listed as out of scope (internal/drift's Coverage). It is run by `make verify`.
 //
 //	go run ./internal/cmd/specverify [-spec api/openapi.yaml] [-upstream path] [-v]
 //
@@ -16,6 +18,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
+	"unicode"
 
 	"github.com/ampersand-sdk/ampersand-go/internal/drift"
 	"github.com/ampersand-sdk/ampersand-go/internal/spec"
@@ -38,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	upstreamPath := fl.String("upstream", upstreamDefault, "Ampersand's published OpenAPI document (or $UPSTREAM_SPEC)")
 	requireUpstream := fl.Bool("require-upstream", false, "fail instead of skipping the drift check when the upstream document is absent")
-	verbose := fl.Bool("v", false, "also list the deliberate differences")
+	verbose := fl.Bool("v", false, "also list the deliberate differences and how each upstream connection operation is classified")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -69,18 +73,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "specverify: upstream: %v\n", err)
 		return 1
 	}
+	status := 0
 	report := drift.Check(ours, upstream)
-	for _, line := range report.Lines() {
-		if line[:7] == "allowed" && !*verbose {
-			continue
-		}
-		fmt.Fprintln(stdout, line)
-	}
+	printFindings(stdout, report.Lines(), *verbose)
 	if !report.OK() {
 		fmt.Fprintf(stderr, "specverify: %s drifts from %s: %d unexpected difference(s), %d stale and %d invalid allowance(s); fix the document or list the difference in %s with why\n",
 			*specPath, *upstreamPath, len(report.Unexpected), len(report.Stale), len(report.Invalid), drift.AllowlistExtension)
+		status = 1
+	} else {
+		fmt.Fprintf(stdout, "ok   no drift from %s (%d deliberate difference(s), listed in %s)\n", *upstreamPath, len(report.Allowed), drift.AllowlistExtension)
+	}
+
+	cov := drift.Coverage(ours, upstream)
+	printFindings(stdout, cov.Lines(), *verbose)
+	if !cov.OK() {
+		fmt.Fprintf(stderr, "specverify: %s leaves %d of %d upstream connection operation(s) unaccounted for, with %d stale and %d invalid out-of-scope entries; add each operation to the document or list it in %s with why\n",
+			*specPath, len(cov.Missing), cov.Total(), len(cov.Stale), len(cov.Invalid), drift.OutOfScopeExtension)
 		return 1
 	}
-	fmt.Fprintf(stdout, "ok   no drift from %s (%d deliberate difference(s), listed in %s)\n", *upstreamPath, len(report.Allowed), drift.AllowlistExtension)
-	return 0
+	fmt.Fprintf(stdout, "ok   %d upstream connection operation(s) (tagged %s, path has %s, or uses schema %s): %d covered by %s, %d out of scope (listed in %s)%s\n",
+		cov.Total(), drift.ConnectionTag, drift.ConnectionsPath, drift.ConnectionSchema, len(cov.Covered), *specPath, len(cov.OutOfScope), drift.OutOfScopeExtension, beyond(cov.Beyond))
+	return status
+}
+
+// printFindings prints the lines of a report. Findings start with an upper-case word (DRIFT, MISSING,
+// STALE, INVALID); the lower-case ones (allowed, covered, excluded) are details, printed only with -v.
+func printFindings(w io.Writer, lines []string, verbose bool) {
+	for _, line := range lines {
+		if !verbose && line != "" && unicode.IsLower(rune(line[0])) {
+			continue
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// beyond describes our operations that the coverage rules do not find upstream.
+func beyond(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d more operation(s) here that the rules do not find: %s", len(ids), strings.Join(ids, ", "))
 }
