@@ -5,7 +5,7 @@ UPSTREAM_SPEC ?= ../shared/reference/ampersand-api.bundled.json
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT     := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_ROUNDS  ?= 6
-BENCH_FILTER  ?= ^Benchmark(Get|List10k|List10kPeakHeap|ConcurrentGet|Retry|DecodeList10k)$$
+BENCH_FILTER  ?= ^Benchmark(Get|List10k|List10kPeakHeap|ConcurrentGet|Retry|DecodeList10k|Stream|StreamPeakHeap)$$
 
 .PHONY: demo test generate verify verify-spec verify-generated verify-deps lint vet bench bench-smoke
 
@@ -109,4 +109,3 @@ bench:
 # The benchmarks compiled and each run once, so that they never rot (run by make test).
 bench-smoke:
 	cd bench && $(GO) vet ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
-

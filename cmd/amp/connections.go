@@ -41,15 +41,29 @@ func (a *app) newListCmd() *cobra.Command {
 combine). Credentials are never included.
 
 Table columns: ID, PROVIDER, GROUP (group ref), CONSUMER (consumer ref), AUTH SCHEME, STATUS, CREATED (UTC).
-JSON: an array of the API's Connection objects ([] when there are none).`,
+JSON: an array of the API's Connection objects ([] when there are none). JSON lines (-o jsonl): one
+Connection per line, printed as it arrives — the list is streamed, so a project of any size is listed in
+constant memory.`,
 		Example: `  amp connections list --project my-project
-  amp connections list --project my-project --provider salesforce --group-ref acme -o json | jq -r '.[].id'`,
+  amp connections list --project my-project --provider salesforce --group-ref acme -o json | jq -r '.[].id'
+  amp connections list --project big-project -o jsonl --timeout 0 > connections.jsonl`,
 		Args:              cobra.NoArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			c, err := a.newClient(cmd)
 			if err != nil {
 				return err
+			}
+			if a.format() == formatJSONL {
+				for conn, err := range c.Connections.All(cmd.Context(), req) {
+					if err != nil {
+						return err
+					}
+					if err := writeJSONLine(a.stdout, maskConnection(*conn)); err != nil {
+						return err
+					}
+				}
+				return nil
 			}
 			conns, err := c.Connections.List(cmd.Context(), req)
 			if err != nil {

@@ -297,3 +297,30 @@ func TestTotalTimeout(t *testing.T) {
 	wantCode(t, r, exitAPIServer)
 	wantContains(t, "stderr", r.stderr, "deadline exceeded")
 }
+
+// -o jsonl streams the list (Connections.All): one Connection per line.
+func TestListJSONLines(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var ids []string
+	for range 3 {
+		ids = append(ids, f.seedAPIKey(t, "key-0123456789abcdef").ID)
+	}
+	r := f.amp(t, "connections", "list", "--project", testProject, "-o", "jsonl")
+	wantCode(t, r, exitOK)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines:\n%s", len(lines), r.stdout)
+	}
+	for i, line := range lines {
+		var c client.Connection
+		if err := json.Unmarshal([]byte(line), &c); err != nil || c.ID != ids[i] || strings.Contains(line, "0123456789abcdef") {
+			t.Errorf("line %d = %s (%v)", i, line, err)
+		}
+	}
+	r = f.amp(t, "connections", "list", "--project", "no-such-project-yet", "-o", "jsonl")
+	wantCode(t, r, exitOK)
+	if r.stdout != "" {
+		t.Errorf("an empty list printed %q", r.stdout)
+	}
+}

@@ -28,7 +28,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"unknown flag", []string{"connections", "list", "-p", "x", "--provder", "y"}, "unknown flag: --provder"},
 		{"missing project", []string{"connections", "list"}, `required flag(s) "project" not set`},
 		{"missing argument", []string{"connections", "get", "-p", "x"}, "accepts 1 arg(s), received 0"},
-		{"bad output format", []string{"connections", "list", "-p", "x", "-o", "yaml"}, `invalid --output "yaml": use table or json`},
+		{"bad output format", []string{"connections", "list", "-p", "x", "-o", "yaml"}, `invalid --output "yaml": use table, json or jsonl`},
 		{"bad timeout", []string{"connections", "list", "-p", "x", "--timeout", "soon"}, `invalid argument "soon" for "--timeout"`},
 		{"negative max attempts", []string{"connections", "list", "-p", "x", "--max-attempts", "-1"}, "invalid --max-attempts -1"},
 		{"refused by the SDK", []string{"connections", "get", "c", "-p", "."}, `amp: invalid ProjectIDOrName: "." would address another URL`},

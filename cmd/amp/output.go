@@ -19,6 +19,7 @@ type outputFormat string
 const (
 	formatTable outputFormat = "table" // aligned columns, for people
 	formatJSON  outputFormat = "json"  // the API's JSON, for programs
+	formatJSONL outputFormat = "jsonl" // one compact JSON object per line: list streams, in constant memory
 )
 
 // format returns the output format: -o when given, else table when stdout is a terminal and JSON otherwise.
@@ -64,8 +65,11 @@ func (a *app) printConnection(c *client.Connection, showSecrets bool) error {
 	if !showSecrets {
 		shown = maskConnection(shown)
 	}
-	if a.format() == formatJSON {
+	switch a.format() {
+	case formatJSON:
 		return writeJSON(a.stdout, shown)
+	case formatJSONL:
+		return writeJSONLine(a.stdout, shown)
 	}
 	if err := writeTable(a.stdout, []client.Connection{shown}); err != nil {
 		return err
@@ -74,6 +78,16 @@ func (a *app) printConnection(c *client.Connection, showSecrets bool) error {
 }
 
 // writeJSON writes v as indented JSON and a newline.
+// writeJSONLine writes v as one line of compact JSON.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
 func writeJSON(w io.Writer, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

@@ -108,8 +108,8 @@ func (a *app) newRootCmd() *cobra.Command {
 	pf.IntVar(&a.maxAttempts, "max-attempts", 0, "attempts per call, the first included (1: no retries; 0: the SDK's default policy)")
 	pf.BoolVar(&a.insecureHTTP, "insecure-http", false, "allow sending the API key over plain http to a host that is not loopback")
 	pf.BoolVar(&a.verbose, "verbose", false, "log each attempt, response and retry on stderr (the key is redacted)")
-	pf.StringVarP(&a.output, "output", "o", "", "output format: table or json (default: table on a terminal, else json)")
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	pf.StringVarP(&a.output, "output", "o", "", "output format: table, json or jsonl (default: table on a terminal, else json)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "jsonl"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.MarkPersistentFlagFilename("api-key-file")
 
 	root.AddCommand(a.newConnectionsCmd(), a.newOAuthCmd(), a.newFakeCmd())
@@ -141,9 +141,9 @@ func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, 
 // checkGlobalFlags refuses global flag values that no command can use.
 func (a *app) checkGlobalFlags() error {
 	switch a.output {
-	case "", string(formatTable), string(formatJSON):
+	case "", string(formatTable), string(formatJSON), string(formatJSONL):
 	default:
-		return usageErrorf("invalid --output %q: use table or json", a.output)
+		return usageErrorf("invalid --output %q: use table, json or jsonl", a.output)
 	}
 	if a.timeout < 0 || a.attemptTimeout < 0 {
 		return usageErrorf("invalid --timeout %s or --attempt-timeout %s: must not be negative", a.timeout, a.attemptTimeout)

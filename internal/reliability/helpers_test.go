@@ -135,6 +135,16 @@ var operations = []operation{
 	{"list", amptest.OpListConnections, false, "connections", "", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
 		return c.Connections.List(ctx, client.ListConnectionsRequest{ProjectIDOrName: p}, o...)
 	}},
+	{"all", amptest.OpListConnections, false, "connections", "", func(ctx context.Context, c *client.Client, p, _ string, o ...client.Option) (any, error) {
+		var out []client.Connection
+		for conn, err := range c.Connections.All(ctx, client.ListConnectionsRequest{ProjectIDOrName: p}, o...) {
+			if err != nil {
+				return out, err
+			}
+			out = append(out, *conn)
+		}
+		return out, nil
+	}},
 	{"get", amptest.OpGetConnection, true, "connections", "", func(ctx context.Context, c *client.Client, p, id string, o ...client.Option) (any, error) {
 		return c.Connections.Get(ctx, client.GetConnectionRequest{ProjectIDOrName: p, ConnectionID: id}, o...)
 	}},

@@ -37,10 +37,10 @@ type fault struct {
 	hint bool
 	// slow: the reply is slower than the per-attempt timeout; the client gets WithTimeout(attemptTimeout).
 	slow bool
-	// want is the cell per column of operations (list, get, generate, update, oauth connect, oauth update,
+	// want is the cell per column of operations (list, all, get, generate, update, oauth connect, oauth update,
 	// custom auth, delete): the attempts the
 	// server saw, then the outcome.
-	want [8]string
+	want [9]string
 }
 
 func status(code int) func() amptest.Fault {
@@ -67,51 +67,52 @@ func kind(k amptest.FaultKind, processed bool) func() amptest.Fault {
 func ptr[T any](v T) *T { return &v }
 
 var faults = []fault{
-	{name: "500", fault: status(500), want: [8]string{"2 ok", "2 ok", "1 APIError 500", "2 ok", "2 ok", "2 ok", "1 APIError 500", "2 ok"}},
-	{name: "502", fault: status(502), want: [8]string{"2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok"}},
-	{name: "503", fault: status(503), want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
-	{name: "504", fault: status(504), want: [8]string{"2 ok", "2 ok", "1 APIError 504", "2 ok", "2 ok", "2 ok", "1 APIError 504", "2 ok"}},
+	{name: "500", fault: status(500), want: [9]string{"2 ok", "2 ok", "2 ok", "1 APIError 500", "2 ok", "2 ok", "2 ok", "1 APIError 500", "2 ok"}},
+	{name: "502", fault: status(502), want: [9]string{"2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok"}},
+	{name: "503", fault: status(503), want: [9]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+	{name: "504", fault: status(504), want: [9]string{"2 ok", "2 ok", "2 ok", "1 APIError 504", "2 ok", "2 ok", "2 ok", "1 APIError 504", "2 ok"}},
 	{name: "429 + Retry-After: 1 (seconds)", hint: true,
 		fault: withProblem(429, client.Problem{Detail: "slow down"}, "Retry-After", "1"),
-		want:  [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+		want:  [9]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "429 + Retry-After: HTTP-date (+1 h)", hint: true,
 		fault: func() amptest.Fault {
 			return withProblem(429, client.Problem{Detail: "slow down"},
 				"Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))()
 		},
-		want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
-	{name: "408", fault: status(408), want: [8]string{"2 ok", "2 ok", "1 APIError 408", "2 ok", "2 ok", "2 ok", "1 APIError 408", "2 ok"}},
+		want: [9]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+	{name: "408", fault: status(408), want: [9]string{"2 ok", "2 ok", "2 ok", "1 APIError 408", "2 ok", "2 ok", "2 ok", "1 APIError 408", "2 ok"}},
 	{name: "501 (problem retryable: true)", fault: withProblem(501, client.Problem{Retryable: ptr(true)}),
-		want: [8]string{"1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501"}},
+		want: [9]string{"1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501", "1 APIError 501"}},
 	{name: "503 + problem retryable: false", fault: withProblem(503, client.Problem{Retryable: ptr(false)}),
-		want: [8]string{"1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503"}},
+		want: [9]string{"1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503", "1 APIError 503"}},
 	{name: "409 + problem retryable: true", fault: withProblem(409, client.Problem{Retryable: ptr(true)}),
-		want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+		want: [9]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "503 + problem retryAfter (+1 h)", hint: true,
 		fault: func() amptest.Fault {
 			return withProblem(503, client.Problem{RetryAfter: time.Now().Add(time.Hour).UTC()})()
 		},
-		want: [8]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
+		want: [9]string{"2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok", "2 ok"}},
 	{name: "reset before the reply", fault: kind(amptest.FaultResetBeforeReply, false),
-		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 ok"}},
+		want: [9]string{"2 ok", "2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 ok"}},
 	{name: "reset before the reply, after acting", acted: true, fault: kind(amptest.FaultResetBeforeReply, true),
-		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 APIError 404"}},
-	// deleteConnection's 204 has no body to cut: it arrives whole before the connection goes.
+		want: [9]string{"2 ok", "2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 APIError 404"}},
+	// deleteConnection's 204 has no body to cut: it arrives whole before the connection goes. The first half of
+	// the list holds its first connection, which All yields: the broken rest is not retried behind the loop.
 	{name: "reset mid-body", acted: true, fault: kind(amptest.FaultResetMidBody, false),
-		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "1 ok"}},
+		want: [9]string{"2 ok", "1 ConnError", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "1 ok"}},
 	{name: "truncated JSON body", acted: true, fault: kind(amptest.FaultTruncatedBody, false),
-		want: [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "1 ok"}},
+		want: [9]string{"2 ok", "1 ConnError", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "1 ok"}},
 	{name: "HTML 502 page from a proxy", fault: kind(amptest.FaultHTMLPage, false),
-		want: [8]string{"2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok"}},
+		want: [9]string{"2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok", "2 ok", "2 ok", "1 APIError 502", "2 ok"}},
 	// The operation ran and the body was lost; deleteConnection decodes no body, so a 200 is its success.
 	{name: "empty 200 body, after acting", acted: true, fault: kind(amptest.FaultEmptyBody, true),
-		want: [8]string{"1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 ok"}},
+		want: [9]string{"1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 DecodeError", "1 ok"}},
 	// The refused attempt never reaches the server: it sees one request, the retry.
-	{name: "connection refused (dial)", refuse: 1, want: [8]string{"1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok"}},
+	{name: "connection refused (dial)", refuse: 1, want: [9]string{"1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok", "1 ok"}},
 	{name: "reply slower than WithTimeout, after acting", acted: true, slow: true,
 		// The operation runs, then the reply waits an hour (the client leaves long before; it is never sent).
 		fault: func() amptest.Fault { return amptest.Fault{Delay: time.Hour, Processed: true} },
-		want:  [8]string{"2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 APIError 404"}},
+		want:  [9]string{"2 ok", "2 ok", "2 ok", "1 ConnError", "2 ok", "2 ok", "2 ok", "1 ConnError", "2 APIError 404"}},
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -234,7 +235,7 @@ func checkState(t *testing.T, f *fake, op operation, normal int, acted, ok bool,
 				t.Errorf("custom auth returned %+v", v)
 			}
 		}
-	default: // list and get change nothing
+	default: // list, all and get change nothing
 		if len(conns) != seeds || !exists || stored.ProviderWorkspaceRef != "" {
 			t.Errorf("state changed by a read: %d connections", len(conns))
 		}

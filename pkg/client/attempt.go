@@ -41,7 +41,7 @@ func (r *run) attemptContext(ctx context.Context) (context.Context, context.Canc
 	if r.cfg.timeout > 0 {
 		dl, why = time.Now().Add(r.cfg.timeout), attemptLimit
 	}
-	if !r.deadline.IsZero() && (dl.IsZero() || r.deadline.Before(dl)) {
+	if !r.deadline.IsZero() && !r.op.streaming && (dl.IsZero() || r.deadline.Before(dl)) {
 		dl, why = r.deadline, callLimit
 	}
 	if dl.IsZero() {
@@ -169,9 +169,13 @@ func (r *run) success(ctx, actx context.Context, lim limit, n int, resp *http.Re
 	if err == nil {
 		return outcome{resp: resp, final: true}
 	}
+	var yielded *afterYield
+	if errors.As(err, &yielded) { // results were handed out: the call cannot be retried behind the caller's back
+		err = yielded.err
+	}
 	if body.readErr != nil { // the reply broke off: like a connection error, after the server acted
 		out := r.transportFailure(ctx, actx, lim, n, body.readErr, true)
-		out.resp = resp
+		out.resp, out.final = resp, out.final || yielded != nil
 		return out
 	}
 	return outcome{resp: resp, final: true, err: &DecodeError{Operation: r.op.id, StatusCode: resp.StatusCode,

@@ -13,6 +13,7 @@ type operation struct {
 	route      string
 	idempotent bool  // repeating it is safe: retried after any retryable failure (see retryable)
 	maxBody    int64 // the default limit on its success body
+	streaming  bool  // its results are yielded as they are decoded (All): MaxElapsedTime bounds only the retries
 }
 
 // endpoint is the whole description of one operation, written once (see connections.go): the operation,

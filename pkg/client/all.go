@@ -1,0 +1,91 @@
+package client
+
+import (
+	"context"
+	"io"
+	"iter"
+)
+
+// All returns the connections of a project that match the filters, one at a time, decoded while the body
+// streams: the memory it holds does not grow with the list (each yielded *Connection is the caller's, to
+// keep or drop). It is ConnectionsAll.
+//
+//	for conn, err := range c.Connections.All(ctx, client.ListConnectionsRequest{ProjectIDOrName: "p"}) {
+//		if err != nil {
+//			return err // the iteration ends after an error
+//		}
+//		sync(conn)
+//	}
+//
+// It sends the same request as List and applies the same checks, size limit and error types. A failure
+// before the first connection is retried as List's; a failure after connections were yielded ends the
+// iteration with that error (a *ConnectionError, a *DecodeError or the context's error) and is never retried,
+// so no connection is yielded twice. Breaking out of the loop closes the body at once. The context and
+// WithTimeout bound the whole iteration, the loop's own work included; RetryConfig.MaxElapsedTime bounds the
+// retries before the first connection, not the iteration.
+func (s *ConnectionsService) All(ctx context.Context, req ListConnectionsRequest, opts ...Option) iter.Seq2[*Connection, error] {
+	return ConnectionsAll(ctx, s.owner(), req, opts...)
+}
+
+// ConnectionsAll is the standalone form of Client.Connections.All (listConnections, streamed).
+func ConnectionsAll(ctx context.Context, c *Client, req ListConnectionsRequest, opts ...Option) iter.Seq2[*Connection, error] {
+	return func(yield func(*Connection, error) bool) {
+		stopped := false
+		e := *listConnections // the same operation, with a decoder that yields
+		e.streaming = true
+		e.decode = func(r reply, _ *[]Connection) error {
+			n, err := decodeEach(r.body, func(conn *Connection) bool {
+				stopped = !yield(conn, nil)
+				return !stopped
+			})
+			if err != nil && n > 0 {
+				return &afterYield{err}
+			}
+			return err
+		}
+		if _, err := e.call(ctx, c, req, opts); err != nil && !stopped {
+			yield(nil, err)
+		}
+	}
+}
+
+// afterYield marks a decoding failure that happened after connections were yielded: the attempt cannot
+// be retried.
+type afterYield struct{ err error }
+
+func (e *afterYield) Error() string { return e.err.Error() }
+func (e *afterYield) Unwrap() error { return e.err }
+
+// decodeEach decodes a JSON array of connections, calling yield with each one as soon as it is decoded, and
+// returns how many it yielded. When yield returns false it stops at once (the rest of the body is not read).
+func decodeEach(r io.Reader, yield func(*Connection) bool) (int, error) {
+	br, done := buffered(r)
+	defer done()
+	d := newDecoder(br)
+	defer d.release()
+	tok, err := d.dec.ReadToken()
+	switch {
+	case err != nil:
+		return 0, d.emptyOr(r, err)
+	case tok.Kind() != '[':
+		return 0, d.fail("expected an array of connections, found "+kindName(tok.Kind()), nil)
+	}
+	n := 0
+	for d.more() {
+		if err := d.charge(connSize); err != nil {
+			return n, err
+		}
+		conn := new(Connection)
+		if err := decodeConnectionValue(d, conn, &path{index: n}); err != nil {
+			return n, err
+		}
+		n++
+		if !yield(conn) {
+			return n, nil
+		}
+	}
+	if err := d.close(); err != nil {
+		return n, err
+	}
+	return n, d.end()
+}
