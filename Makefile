@@ -19,7 +19,7 @@ demo:
 test: vet verify
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Memory|Budget|TokenGuard' ./pkg/client # allocation figures: without the race detector
-	$(MAKE) --no-print-directory fuzz bench-smoke
+	$(MAKE) --no-print-directory fuzz bench-smoke otel-test
 
 ## fuzz: run each fuzz target of pkg/client (every func Fuzz… in fuzz_test.go) for FUZZTIME, one at a time.
 FUZZTIME ?= 10s
@@ -69,9 +69,9 @@ verify-generated:
 
 # kin-openapi (and any YAML parser) must stay out of what users' programs link, and imports flow one way.
 verify-deps:
-	@bad=$$($(GO) list -deps ./gen ./api ./pkg/client | grep -E 'getkin/kin-openapi|yaml|/pkg/amptest|ampersand-go/internal' || true); \
+	@bad=$$($(GO) list -deps ./gen ./api ./pkg/client | grep -E 'getkin/kin-openapi|yaml|go\.opentelemetry\.io|/pkg/amptest|ampersand-go/internal' || true); \
 	if [ -n "$$bad" ]; then echo "FAIL the SDK's packages import: $$bad"; exit 1; fi; \
-	echo "ok   pkg/client, gen and api import no OpenAPI or YAML library, nor amptest"
+	echo "ok   pkg/client, gen and api import no OpenAPI, YAML or OpenTelemetry library, nor amptest"
 	@bad=$$(grep -rl --include='*.go' '"github.com/ampersand-sdk/ampersand-go/gen"' . | \
 		grep -v -e '^./gen/' -e '^./pkg/client/' -e '^./internal/cmd/decodergen/' -e '^./bench/contenders_test.go$$' || true); \
 	if [ -n "$$bad" ]; then echo "FAIL only pkg/client imports package gen (users import client alone); these do too: $$bad"; exit 1; fi; \
@@ -83,8 +83,10 @@ lint: vet spec-lint
 	if [ -n "$$out" ]; then echo "FAIL gofmt would change: $$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
 	cd bench && $(GO) run $(STATICCHECK) ./...
+	cd otel && $(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
 	cd bench && $(GO) mod tidy -diff
+	cd otel && $(GO) mod tidy -diff
 
 ## spec-lint: lint api/openapi.yaml with vacuum, pinned in .vacuum/go.mod (its own module, so its dependencies stay
 ## out of ours); the ruleset and its waivers, each with its reason, are .vacuum/ruleset.yaml and ignore.yaml.
@@ -105,6 +107,20 @@ bench:
 		$(GO) test -run '^$$' -bench '$(BENCH_FILTER)' -count 1 . >> results.txt || exit 1; \
 	done
 	cd bench && $(GO) run $(BENCHSTAT) results.txt
+
+## otel-test: the OpenTelemetry module (otel/, its own go.mod, so that the SDK's never requires OpenTelemetry):
+## go vet and its tests under the race detector, its benchmarks compiled and run once.
+.PHONY: otel-test bench-otel
+otel-test:
+	cd otel && $(GO) vet ./... && $(GO) test -race -count=1 ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+
+## bench-otel: what instrumentation costs per call, against the uninstrumented client in the same run.
+bench-otel:
+	@cd otel && rm -f bench.txt && for i in $$(seq $(BENCH_ROUNDS)); do \
+		echo "round $$i/$(BENCH_ROUNDS)"; \
+		$(GO) test -run '^$$' -bench . -benchmem -count 1 . >> bench.txt || exit 1; \
+	done
+	cd otel && $(GO) run $(BENCHSTAT) bench.txt
 
 # The benchmarks compiled and each run once, so that they never rot (run by make test).
 bench-smoke:

@@ -71,7 +71,7 @@ func (r *run) attempt(ctx context.Context, n int) outcome {
 
 	began := time.Now()
 	cfg.logRequest(ctx, r.op.id, req, n)
-	resp, err := cfg.doer.Do(req)
+	resp, err := cfg.send(req)
 	if err == nil && resp == nil { // a broken HTTPDoer; net/http never does this
 		err = errors.New("the HTTP client returned neither a response nor an error")
 	}
@@ -100,11 +100,11 @@ func (r *run) attempt(ctx context.Context, n int) outcome {
 	return r.failure(ctx, actx, lim, n, resp)
 }
 
-// request returns the attempt's copy of the base request. With request editors it is a deep copy, so that
-// no editor's change carries over to the next attempt; every attempt after the first gets a fresh body.
+// request returns the attempt's copy of the base request. With request editors or middleware it is a deep
+// copy, so that no change carries over to the next attempt; every attempt after the first gets a fresh body.
 func (r *run) request(actx context.Context, n int) (*http.Request, error) {
 	var req *http.Request
-	if len(r.cfg.editors) > 0 {
+	if len(r.cfg.editors) > 0 || len(r.cfg.middleware) > 0 {
 		req = r.base.Clone(actx)
 	} else {
 		req = r.base.WithContext(actx)

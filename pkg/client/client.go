@@ -69,6 +69,7 @@ func New(opts ...Option) (*Client, error) {
 	if err := c.cfg.check(); err != nil {
 		return nil, err
 	}
+	c.cfg.link()
 	if rc := c.cfg.retry; rc.Strategy == RetryBackoff && rc.BudgetCapacity > 0 {
 		c.cfg.budget = newBudget(rc.BudgetCapacity)
 		c.cfg.budgetCapacity = rc.BudgetCapacity
@@ -136,6 +137,7 @@ func (c *Client) forCall(opts []Option) (*config, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	cfg.link()
 	return &cfg, nil
 }
 

@@ -36,7 +36,10 @@ type Retry struct {
 	Attempt int
 	Err     error
 	Wait    time.Duration
-	Reason  string // why it is retried, e.g. "status 503; server asked to wait 2s"
+	// Reason says why it is retried, e.g. "status 503; server asked to wait 2s". It is made of fixed words,
+	// status codes and durations only — never of an error's message, a reply's content, an ID or the key —
+	// so it may go where Err may not (a span event); it is not bounded (durations vary), so not a metric label.
+	Reason string
 }
 
 // WithHooks adds hooks: given to New, for every call of the client; given to a call, for that call too

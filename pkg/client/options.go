@@ -17,6 +17,26 @@ import (
 //	conn, err := c.Connections.Get(ctx, req, client.WithTimeout(time.Minute), client.WithoutRetries())
 type Option func(*config) error
 
+// Compose makes one option of several, applied in order (nil ones are skipped, as by New): a package that
+// configures the client in more than one way — ampotel.Instrument adds hooks and middleware — can hand out a
+// single option, and a service can name its preset.
+//
+//	standard := client.Compose(client.WithTimeout(5*time.Second), client.WithHeader("X-Team", "billing"))
+func Compose(opts ...Option) Option {
+	opts = append([]Option(nil), opts...)
+	return func(c *config) error {
+		for _, o := range opts {
+			if o == nil {
+				continue
+			}
+			if err := o(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // config is everything an Option can set: the request configuration, in one place.
 type config struct {
 	key          apiKey // printed as [REDACTED] whatever the verb, and reached only through this pointer
@@ -29,6 +49,8 @@ type config struct {
 	logger       *slog.Logger
 	editors      []func(context.Context, *http.Request) error
 	hooks        []Hooks
+	middleware   []Middleware
+	chain        MiddlewareNext // the middleware and the doer, linked (nil without middleware)
 	responseInto **http.Response
 	insecureHTTP bool
 	retryUnsafe  bool

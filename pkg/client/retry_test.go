@@ -301,3 +301,47 @@ func TestDecodeListStrategies(t *testing.T) {
 		}
 	}
 }
+
+// A retry's reason (logged, given to Hooks.Retry, put on spans by ampotel) is made of fixed words, status
+// codes and durations: nothing of the error's message, the server's headers or its problem reaches it.
+func TestDecideReasonHoldsNoInput(t *testing.T) {
+	const canary = "CANARY-conn-7f3a"
+	errs := []error{nil,
+		&url.Error{Op: "Get", URL: "https://x/connections/" + canary, Err: errors.New("reset " + canary)},
+		fmt.Errorf("stopped after 10 redirects to /%s", canary),
+		&net.DNSError{Err: canary, Name: canary, IsNotFound: true},
+		context.Canceled,
+	}
+	hints := []string{"", "3", canary, "Wed, 25 Nov 2026 12:00:09 GMT", "99999999999999999999"}
+	rcs := []RetryConfig{DefaultRetryConfig(), {Strategy: RetryNone}}
+	short := DefaultRetryConfig()
+	short.MaxElapsedTime, short.MaxAttempts = 2*time.Second, 2
+	rcs = append(rcs, short)
+	allowed := func(r rune) bool {
+		return r < 128 && (r == ' ' || strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:()-µ", r))
+	}
+	for _, rc := range rcs {
+		for _, err := range errs {
+			for status := 0; status < 600; status += 1 + 10*(status/100%2) {
+				for _, hint := range hints {
+					for _, flags := range []int{0, 1, 2, 3, 4, 5, 6, 7} {
+						a := attempt{n: 1 + flags%3, elapsed: time.Second, now: t0, random: 0.5, err: err,
+							idempotent: flags&1 == 0, maybeSent: flags&2 == 0, timedOut: flags&4 != 0,
+							deadline: t0.Add(time.Second), hasDeadline: flags == 7}
+						if err == nil {
+							a.status, a.header, a.timedOut = status, http.Header{"Retry-After": {hint}}, false
+							a.retryable = []*bool{nil, yes(), no()}[flags%3]
+						}
+						d := decide(rc, a)
+						if strings.Contains(d.reason, canary) || strings.IndexFunc(d.reason, func(r rune) bool { return !allowed(r) }) >= 0 {
+							t.Fatalf("reason %q (attempt %+v)", d.reason, a)
+						}
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+		}
+	}
+}
