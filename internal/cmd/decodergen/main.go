@@ -149,6 +149,9 @@ const (
 	kindStringsMap             // map[string][]string
 	kindStruct                 // a struct model: a generated decoder
 	kindStructMap              // map[string]<struct model>: a generated decoder
+	kindBool                   // bool or a named bool type
+	kindInt                    // int, int8 … int64 or a named one (schema type integer)
+	kindFloat                  // float32, float64 or a named one (schema type number)
 )
 
 // model is a generated decoder for one named gen type.
@@ -296,8 +299,15 @@ func (g *generator) classify(t types.Type, o object, where string) (kind, *model
 	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
-		if u.Kind() == types.String {
+		switch u.Kind() {
+		case types.String:
 			return kindString, nil, nil
+		case types.Bool:
+			return kindBool, nil, nil
+		case types.Int, types.Int8, types.Int16, types.Int32, types.Int64:
+			return kindInt, nil, nil
+		case types.Float32, types.Float64:
+			return kindFloat, nil, nil
 		}
 	case *types.Slice:
 		if isString(u.Elem()) && !isNamed(u.Elem()) {

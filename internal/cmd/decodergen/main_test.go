@@ -3,6 +3,7 @@ package main
 import (
 	"go/importer"
 	"go/token"
+	"go/types"
 	"os"
 	"slices"
 	"strings"
@@ -106,6 +107,34 @@ func TestLowerFirst(t *testing.T) {
 	for in, want := range map[string]string{"Connection": "connection", "APIKey": "apiKey", "OAuth2Token": "oAuth2Token", "ID": "id"} {
 		if got := lowerFirst(in); got != want {
 			t.Errorf("lowerFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Booleans, integers and numbers, which no connection model has yet, get their decoders, named types
+// included: a spec that gains such a property regenerates instead of failing.
+func TestScalarKinds(t *testing.T) {
+	g := &generator{}
+	named := types.NewNamed(types.NewTypeName(token.NoPos, nil, "Level", nil), types.Typ[types.Int32], nil)
+	for typ, want := range map[types.Type]kind{
+		types.Typ[types.Bool]: kindBool, types.Typ[types.Int]: kindInt, types.Typ[types.Int64]: kindInt, named: kindInt,
+		types.Typ[types.Float32]: kindFloat, types.Typ[types.Float64]: kindFloat, types.Typ[types.String]: kindString,
+	} {
+		if got, _, err := g.classify(typ, object{}, "#/x"); err != nil || got != want {
+			t.Errorf("%s: kind %d, %v; want %d", typ, got, err, want)
+		}
+	}
+	if _, _, err := g.classify(types.Typ[types.Uint8], object{}, "#/x"); err == nil || !strings.Contains(err.Error(), "unsupported field type uint8 (#/x)") {
+		t.Errorf("uint8: %v", err)
+	}
+	for f, want := range map[field]string{
+		{goName: "On", typ: "bool", kind: kindBool}:     "d.boolean(&v.On)",
+		{goName: "On", typ: "gen.Flag", kind: kindBool}: "d.boolean((*bool)(&v.On))",
+		{goName: "N", typ: "int", kind: kindInt}:        "integer(d, &v.N)",
+		{goName: "X", typ: "float32", kind: kindFloat}:  "number(d, &v.X)",
+	} {
+		if got := decodeCall(f); got != want {
+			t.Errorf("decodeCall(%+v) = %s, want %s", f, got, want)
 		}
 	}
 }

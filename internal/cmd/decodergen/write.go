@@ -128,6 +128,15 @@ func decodeCall(f field) string {
 			return fmt.Sprintf("d.str(&v.%s)", f.goName)
 		}
 		return fmt.Sprintf("d.str((*string)(&v.%s))", f.goName)
+	case kindBool:
+		if f.typ == "bool" {
+			return fmt.Sprintf("d.boolean(&v.%s)", f.goName)
+		}
+		return fmt.Sprintf("d.boolean((*bool)(&v.%s))", f.goName)
+	case kindInt:
+		return fmt.Sprintf("integer(d, &v.%s)", f.goName)
+	case kindFloat:
+		return fmt.Sprintf("number(d, &v.%s)", f.goName)
 	case kindTime:
 		return fmt.Sprintf("d.time(&v.%s)", f.goName)
 	case kindStrings:
