@@ -19,7 +19,7 @@ demo:
 test: vet verify
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Memory|Budget|TokenGuard' ./pkg/client # allocation figures: without the race detector
-	$(MAKE) --no-print-directory fuzz bench-smoke otel-test
+	$(MAKE) --no-print-directory fuzz bench-smoke otel-test apicompat-test
 
 ## fuzz: run each fuzz target of pkg/client (every func Fuzz… in fuzz_test.go) for FUZZTIME, one at a time.
 FUZZTIME ?= 10s
@@ -37,8 +37,9 @@ vet:
 generate:
 	$(GO) generate ./...
 
-## verify: the spec is valid, matches upstream apart from listed deliberate differences, and gen/ is up to date.
-verify: verify-spec verify-generated verify-deps
+## verify: the spec is valid, matches upstream apart from listed deliberate differences, gen/ is up to date, and
+## the exported Go API is the one recorded in api/go/*.txt, every incompatible change named in CHANGELOG.md.
+verify: verify-spec verify-generated verify-deps api-check
 
 verify-spec:
 	$(GO) run ./internal/cmd/specverify -spec api/openapi.yaml -upstream $(UPSTREAM_SPEC)
@@ -77,8 +78,8 @@ verify-deps:
 	if [ -n "$$bad" ]; then echo "FAIL only pkg/client imports package gen (users import client alone); these do too: $$bad"; exit 1; fi; \
 	echo "ok   no package but pkg/client imports gen"
 
-## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint.
-lint: vet spec-lint
+## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint (and the same for internal/cmd/apicompat).
+lint: vet spec-lint apicompat-lint
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "FAIL gofmt would change: $$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
@@ -125,3 +126,41 @@ bench-otel:
 # The benchmarks compiled and each run once, so that they never rot (run by make test).
 bench-smoke:
 	cd bench && $(GO) vet ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+
+# ---- The Go API: snapshots, compatibility, upstream updates (internal/cmd/apicompat, CONTRIBUTING.md) ----
+# The tool is a module of its own, so that golang.org/x/exp (apidiff) stays out of the SDK's go.mod. `go -C`
+# runs it from its directory, hence the absolute paths passed to it.
+APICOMPAT := $(GO) -C internal/cmd/apicompat run .
+# The commit api-check classifies changes against. Empty: the newest v* tag reachable from HEAD (not one on HEAD
+# itself when the tree is clean), else HEAD when the tree has changes, else HEAD~1.
+API_BASE ?=
+# update-upstream: the newly published upstream document, and a file to append the summary to as Markdown.
+SPEC    ?=
+SUMMARY ?=
+
+.PHONY: api-check api-snapshot update-upstream apicompat-test apicompat-lint
+
+## api-check: api/go/*.txt are the exported API of api, gen, pkg/amptest, pkg/client and otel/ (prints the - and
+## + lines when not), and each incompatible change since API_BASE is named under "### Breaking" in CHANGELOG.md.
+api-check:
+	@$(APICOMPAT) check -root "$(CURDIR)" -base "$(API_BASE)"
+
+## api-snapshot: rewrite api/go/*.txt from the working tree (then review the diff and commit it).
+api-snapshot:
+	@$(APICOMPAT) snapshot -root "$(CURDIR)"
+
+## update-upstream: SPEC=path replaces the reference copy (UPSTREAM_SPEC), runs the drift check against it,
+## regenerates (go generate ./...), diffs the Go API and prints one summary; fails when anything differs.
+## Commits nothing and never edits api/openapi.yaml.
+update-upstream:
+	@if [ -z "$(SPEC)" ]; then echo "usage: make update-upstream SPEC=path/to/api.bundled.json [SUMMARY=file]"; exit 2; fi
+	@$(APICOMPAT) upstream -root "$(CURDIR)" -spec "$(abspath $(SPEC))" -upstream "$(abspath $(UPSTREAM_SPEC))" \
+		-base "$(API_BASE)" -summary "$(if $(SUMMARY),$(abspath $(SUMMARY)))"
+
+## apicompat-test, apicompat-lint: the tool's tests, and go vet, staticcheck and go mod tidy -diff on its module
+## (outside the ./... of ours).
+apicompat-test:
+	$(GO) -C internal/cmd/apicompat test -count=1 ./...
+
+apicompat-lint:
+	cd internal/cmd/apicompat && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./... && $(GO) mod tidy -diff

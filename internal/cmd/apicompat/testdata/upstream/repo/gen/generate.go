@@ -1,0 +1,3 @@
+package gen
+
+//go:generate go run ../internal/mkgen -spec ../api/openapi.json -o models.gen.go

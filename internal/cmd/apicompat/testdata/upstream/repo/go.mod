@@ -1,0 +1,3 @@
+module example.com/upfixture
+
+go 1.26.0
