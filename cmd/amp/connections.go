@@ -24,6 +24,21 @@ func addProjectFlag(cmd *cobra.Command, project *string) {
 	_ = cmd.MarkFlagRequired("project")
 }
 
+// ownerFlags are the flags that say whose connection a command makes: generate's and oauth connect's.
+type ownerFlags struct{ provider, groupRef, groupName, consumerRef, consumerName, workspaceRef *string }
+
+// add registers the owner flags on cmd, with file completion off.
+func (o ownerFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(o.provider, "provider", "", "the provider, e.g. salesforce or hubspot (required)")
+	f.StringVar(o.groupRef, "group-ref", "", "your ID for the group (customer) that owns the connection (required)")
+	f.StringVar(o.groupName, "group-name", "", "the group's display name")
+	f.StringVar(o.consumerRef, "consumer-ref", "", "your ID for the consumer (user) who makes the connection (required)")
+	f.StringVar(o.consumerName, "consumer-name", "", "the consumer's display name")
+	f.StringVar(o.workspaceRef, "workspace-ref", "", "the provider workspace, e.g. acme.my.salesforce.com")
+	noFlagValues(cmd, "provider", "group-ref", "group-name", "consumer-ref", "consumer-name", "workspace-ref")
+}
+
 // noFlagValues turns off file completion for flags whose values amp cannot guess.
 func noFlagValues(cmd *cobra.Command, names ...string) {
 	for _, name := range names {

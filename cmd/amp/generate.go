@@ -81,16 +81,11 @@ Generate is not idempotent: it is retried only when the server cannot have creat
 		}),
 	}
 	addProjectFlag(cmd, &req.ProjectIDOrName)
+	ownerFlags{&p.Provider, &p.GroupRef, &p.GroupName, &p.ConsumerRef, &p.ConsumerName, &p.ProviderWorkspaceRef}.add(cmd)
 	f := cmd.Flags()
-	f.StringVar(&p.Provider, "provider", "", "the provider, e.g. salesforce or hubspot (required)")
-	f.StringVar(&p.GroupRef, "group-ref", "", "your ID for the group (customer) that owns the connection (required)")
-	f.StringVar(&p.GroupName, "group-name", "", "the group's display name")
-	f.StringVar(&p.ConsumerRef, "consumer-ref", "", "your ID for the consumer (user) who made the connection (required)")
-	f.StringVar(&p.ConsumerName, "consumer-name", "", "the consumer's display name")
-	f.StringVar(&p.ProviderWorkspaceRef, "workspace-ref", "", "the provider workspace, e.g. acme.my.salesforce.com")
 	cred.register(cmd)
 	f.StringVar(&paramsFile, "params-file", "", "read the whole request body, GenerateConnectionParams JSON, from `FILE` (- for stdin)")
 	_ = cmd.MarkFlagFilename("params-file", "json")
-	noFlagValues(cmd, "project", "provider", "group-ref", "group-name", "consumer-ref", "consumer-name", "workspace-ref")
+	noFlagValues(cmd, "project")
 	return cmd
 }

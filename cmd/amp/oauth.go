@@ -48,19 +48,14 @@ consent from a shell with amp fake approve URL.`,
 		}),
 	}
 	addProjectFlag(cmd, &p.ProjectIDOrName)
+	ownerFlags{&p.Provider, &p.GroupRef, &p.GroupName, &p.ConsumerRef, &p.ConsumerName, &p.ProviderWorkspaceRef}.add(cmd)
 	f := cmd.Flags()
-	f.StringVar(&p.Provider, "provider", "", "the provider, e.g. salesforce or hubspot (required)")
-	f.StringVar(&p.GroupRef, "group-ref", "", "your ID for the group (customer) that owns the connection (required)")
-	f.StringVar(&p.GroupName, "group-name", "", "the group's display name")
-	f.StringVar(&p.ConsumerRef, "consumer-ref", "", "your ID for the consumer (user) who makes the connection (required)")
-	f.StringVar(&p.ConsumerName, "consumer-name", "", "the consumer's display name")
-	f.StringVar(&p.ProviderWorkspaceRef, "workspace-ref", "", "the provider workspace, e.g. acme.my.salesforce.com")
 	f.StringVar(&p.ProviderAppID, "provider-app-id", "", "the provider app (default: the project's)")
 	f.BoolVar(&open, "open", false, "also open the URL in a browser, where one exists")
 	for _, name := range []string{"provider", "group-ref", "consumer-ref"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
-	noFlagValues(cmd, "project", "provider", "group-ref", "group-name", "consumer-ref", "consumer-name", "workspace-ref", "provider-app-id")
+	noFlagValues(cmd, "project", "provider-app-id")
 	return cmd
 }
 

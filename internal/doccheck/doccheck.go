@@ -46,6 +46,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ampersand-sdk/ampersand-go/internal/exportdata"
 )
 
 // module is the import path of this repository's module.
@@ -163,7 +165,7 @@ func (h *Harness) Check(path string) (*Result, error) {
 		if dir == "" {
 			dir = filepath.Dir(path)
 		}
-		imp, err := exportImporter(fset, dir, slices.Compact(paths))
+		imp, err := exportdata.Importer(fset, dir, slices.Compact(paths))
 		if err != nil {
 			return nil, err
 		}

@@ -3,17 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
-	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
-	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -136,44 +132,6 @@ func imports(files ...[]*srcFile) []string {
 	}
 	slices.Sort(paths)
 	return paths
-}
-
-// exportImporter returns an importer that reads the compiler's export data of paths and their dependencies,
-// located by one `go list -export -deps` run in dir (what golang.org/x/tools/go/packages does). It is an
-// order of magnitude faster than type-checking every dependency from source.
-func exportImporter(fset *token.FileSet, dir string, paths []string) (types.Importer, error) {
-	exports := map[string]string{}
-	failures := map[string]string{}
-	if len(paths) > 0 {
-		args := append([]string{"list", "-e", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}\t{{with .Error}}{{.Err}}{{end}}", "--"}, paths...)
-		cmd := exec.Command("go", args...)
-		cmd.Dir = dir
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return nil, fmt.Errorf("go list -export: %v\n%s", err, stderr.Bytes())
-		}
-		for line := range strings.Lines(string(out)) {
-			fields := strings.SplitN(strings.TrimRight(line, "\n"), "\t", 3)
-			if len(fields) != 3 {
-				continue
-			}
-			exports[fields[0]] = fields[1]
-			if fields[2] != "" {
-				failures[fields[0]] = fields[2]
-			}
-		}
-	}
-	return importer.ForCompiler(fset, "gc", func(p string) (io.ReadCloser, error) {
-		if msg := failures[p]; msg != "" {
-			return nil, errors.New(msg)
-		}
-		if f := exports[p]; f != "" {
-			return os.Open(f)
-		}
-		return nil, fmt.Errorf("no export data for %q", p)
-	}), nil
 }
 
 // overlay serves pkg itself and every other path from next.

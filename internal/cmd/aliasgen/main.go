@@ -57,6 +57,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/ampersand-sdk/ampersand-go/internal/exportdata"
 )
 
 func main() {
@@ -135,7 +137,7 @@ func load(genDir, clientDir, out string) (*model, docs, error) {
 		return nil, docs{}, err
 	}
 	deps := slices.DeleteFunc(imports(genFiles, clientFiles), func(p string) bool { return p == genPath })
-	imp, err := exportImporter(fset, clientDir, deps)
+	imp, err := exportdata.Importer(fset, clientDir, deps)
 	if err != nil {
 		return nil, docs{}, err
 	}
