@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -172,4 +173,50 @@ func TestAllValidatesFirst(t *testing.T) {
 	if len(errs) != 1 || !errors.As(errs[0], new(*client.ValidationError)) || len(api.requests()) != 0 {
 		t.Fatalf("errors %v, %d requests", errs, len(api.requests()))
 	}
+}
+
+// A body that stalls after some connections: the per-attempt timeout, or the caller's context, ends the
+// iteration with its error after the connections already read, and it is not retried.
+func TestAllStalledBodyEndsWithTheTimeoutOrTheContext(t *testing.T) {
+	stall := func(w http.ResponseWriter, r *http.Request, _ int) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "[%s,%s,", connJSON, strings.Replace(connJSON, `"id":"conn-1"`, `"id":"conn-2"`, 1))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // never more
+	}
+	t.Run("per-attempt timeout", func(t *testing.T) {
+		api := newFakeAPI(t, stall)
+		ids, errs := collect(api.newClient(t).Connections.All(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"},
+			client.WithTimeout(300*time.Millisecond)), 0)
+		var ce *client.ConnectionError
+		if len(ids) != 2 || len(errs) != 1 || !errors.As(errs[0], &ce) || !ce.Timeout {
+			t.Fatalf("ids %v, errors %v; want 2 connections, then one timeout", ids, errs)
+		}
+		if n := len(api.requests()); n != 1 {
+			t.Errorf("%d requests: a failure after a yield must not be retried", n)
+		}
+	})
+	t.Run("context cancelled by the loop", func(t *testing.T) {
+		api := newFakeAPI(t, stall)
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		var ids []string
+		var errs []error
+		for conn, err := range api.newClient(t).Connections.All(ctx, client.ListConnectionsRequest{ProjectIDOrName: "p"}) {
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ids = append(ids, conn.ID)
+			if len(ids) == 2 {
+				cancel() // the next read waits on a body that never comes
+			}
+		}
+		if len(ids) != 2 || len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+			t.Fatalf("ids %v, errors %v; want 2 connections, then context.Canceled", ids, errs)
+		}
+		if n := len(api.requests()); n != 1 {
+			t.Errorf("%d requests after a cancel", n)
+		}
+	})
 }
