@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -30,6 +31,11 @@ var idClasses = []struct {
 	{"dot-dot traversal", "../../admin", false},
 	{"dot-dot with slash", "../", false},
 	{"reserved sub-delims", "a+b;c=d&e:f@g,h$i!j'k(l)m*n[o]", false},
+	{"a custom method's text", "x:oauth-update", false},
+	{"a colon", "a:b", false},
+	{"a trailing colon", "x:", false},
+	{"a custom method after a slash", "x/:oauth-update", false},
+	{"plus", "a+b", false},
 	{"spaces", " a b ", false},
 	{"non-ASCII", "café-Ω-日本-🔑", false},
 	{"C1 control U+0085 (not ASCII)", "a\u0085b", false},
@@ -48,8 +54,9 @@ var idClasses = []struct {
 }
 
 // Every class, as project ID on every operation and as connection ID on get, update and delete, is either
-// received by the server byte-exact as a single path segment, or refused with a ValidationError before any
-// request is made.
+// received by the server byte-exact as a single path segment, escaped as RFC 6570 simple expansion escapes
+// (OpenAPI's path parameters), and routed to the operation it was sent to, or refused with a ValidationError
+// before any request is made.
 func TestHostileIDs(t *testing.T) {
 	f := newFake(t, client.WithoutRetries())
 	for _, class := range idClasses {
@@ -92,7 +99,8 @@ func TestHostileIDs(t *testing.T) {
 }
 
 // checkSegments checks that the raw path is /v1/projects/{proj}/connections[/{conn}] (or
-// .../connections:generate) with each ID one segment that unescapes to exactly the ID.
+// .../connections:generate) with each ID one segment that unescapes to exactly the ID, and each ID escaped
+// as RFC 6570 simple expansion does: every byte but the unreserved ones percent-encoded.
 func checkSegments(t *testing.T, raw, proj, conn string, op operation) {
 	t.Helper()
 	seg := strings.Split(raw, "/")
@@ -112,6 +120,29 @@ func checkSegments(t *testing.T, raw, proj, conn string, op operation) {
 			t.Errorf("segment %d of %q unescapes to %q (%v), want %q", i, short(raw), short(got), err, short(want[i]))
 		}
 	}
+	if got, want := seg[3], rfc6570(proj); got != want {
+		t.Errorf("the project ID was sent as %q, want %q", short(got), short(want))
+	}
+	if op.hasConn {
+		if got, want := seg[5], rfc6570(conn)+op.suffix; got != want {
+			t.Errorf("the connection ID was sent as %q, want %q", short(got), short(want))
+		}
+	}
+}
+
+// rfc6570 is RFC 6570's simple expansion of s: every byte but ALPHA, DIGIT, "-", ".", "_" and "~"
+// percent-encoded (upper case).
+func rfc6570(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // short abbreviates the 10 KB IDs in failure messages.

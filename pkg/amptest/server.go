@@ -269,14 +269,18 @@ func (s *Server) run(x *exchange) *reply {
 	return s.serve(x)
 }
 
-// serve runs the regular pipeline for a routed request: authentication, validation, the operation, and the
-// validation of the reply, whichever step produced it, against the spec.
+// serve runs the regular pipeline for a routed request: authentication, validation, content negotiation (see
+// notAcceptable), the operation, and the validation of the reply, whichever step produced it, against the
+// spec.
 func (s *Server) serve(x *exchange) *reply {
 	rp := s.authenticate(x)
 	if rp == nil {
 		if issues := validateRequest(x); len(issues) > 0 {
 			rp = s.invalid(x, "the request does not match the API specification", issues)
 		}
+	}
+	if rp == nil {
+		rp = s.notAcceptable(x)
 	}
 	if rp == nil {
 		rp = s.dispatch(x)

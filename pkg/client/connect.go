@@ -56,6 +56,7 @@ type CustomAuthRedirect struct {
 var (
 	oauthConnect = &endpoint[OAuthConnectRequest, *url.URL]{
 		operation: operation{id: "oauthConnect", method: http.MethodPost, route: "/oauth-connect",
+			accept:     []string{"text/plain, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxResponseBytes}, // it only mints a URL
 		project: func(r *OAuthConnectRequest) string { return r.Params.ProjectIDOrName },
 		check: func(r *OAuthConnectRequest) error {
@@ -72,8 +73,10 @@ var (
 	}
 	oauthUpdate = &endpoint[OAuthUpdateRequest, *url.URL]{
 		operation: operation{id: "oauthUpdate", method: http.MethodPatch, route: "/projects/{projectIdOrName}/connections/{connectionId}:oauth-update",
+			accept:     []string{"text/plain, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
 		project: func(r *OAuthUpdateRequest) string { return r.ProjectIDOrName },
+		path:    func(r *OAuthUpdateRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
 		check:   func(r *OAuthUpdateRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
 		build: func(server string, r *OAuthUpdateRequest) (*http.Request, error) {
 			return gen.NewOauthUpdateRequest(server, r.ProjectIDOrName, r.ConnectionID)
@@ -83,6 +86,7 @@ var (
 	customAuthConnect = &endpoint[CustomAuthConnectRequest, *CustomAuthConnectResult]{
 		// It may exchange credentials and create a connection: retried only as generateConnection is.
 		operation: operation{id: "customAuthConnect", method: http.MethodPost, route: "/custom-auth/connect",
+			accept:  []string{"application/json, application/problem+json"},
 			maxBody: DefaultMaxResponseBytes},
 		project: func(r *CustomAuthConnectRequest) string { return r.Params.ProjectIDOrName },
 		check: func(r *CustomAuthConnectRequest) error {

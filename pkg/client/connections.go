@@ -92,8 +92,10 @@ func (s *ConnectionsService) owner() *Client {
 var (
 	listConnections = &endpoint[ListConnectionsRequest, []Connection]{
 		operation: operation{id: "listConnections", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections",
+			accept:     []string{"application/json, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxListResponseBytes},
 		project: func(r *ListConnectionsRequest) string { return r.ProjectIDOrName },
+		path:    func(r *ListConnectionsRequest) []string { return []string{r.ProjectIDOrName} },
 		check:   func(r *ListConnectionsRequest) error { return checkID("ProjectIDOrName", r.ProjectIDOrName) },
 		build: func(server string, r *ListConnectionsRequest) (*http.Request, error) {
 			return gen.NewListConnectionsRequest(server, r.ProjectIDOrName, &gen.ListConnectionsParams{
@@ -103,8 +105,10 @@ var (
 	}
 	generateConnection = &endpoint[GenerateConnectionRequest, *Connection]{
 		operation: operation{id: "generateConnection", method: http.MethodPost, route: "/projects/{projectIdOrName}/connections:generate",
+			accept:  []string{"application/json, application/problem+json"},
 			maxBody: DefaultMaxResponseBytes},
 		project: func(r *GenerateConnectionRequest) string { return r.ProjectIDOrName },
+		path:    func(r *GenerateConnectionRequest) []string { return []string{r.ProjectIDOrName} },
 		check: func(r *GenerateConnectionRequest) error {
 			if err := checkID("ProjectIDOrName", r.ProjectIDOrName); err != nil {
 				return err
@@ -118,8 +122,10 @@ var (
 	}
 	getConnection = &endpoint[GetConnectionRequest, *Connection]{
 		operation: operation{id: "getConnection", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections/{connectionId}",
+			accept:     []string{"application/json, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
 		project: func(r *GetConnectionRequest) string { return r.ProjectIDOrName },
+		path:    func(r *GetConnectionRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
 		check: func(r *GetConnectionRequest) error {
 			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
 				return err
@@ -146,8 +152,10 @@ var (
 	}
 	updateConnection = &endpoint[UpdateConnectionRequest, *Connection]{
 		operation: operation{id: "updateConnection", method: http.MethodPatch, route: "/projects/{projectIdOrName}/connections/{connectionId}",
+			accept:     []string{"application/json, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
 		project: func(r *UpdateConnectionRequest) string { return r.ProjectIDOrName },
+		path:    func(r *UpdateConnectionRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
 		check: func(r *UpdateConnectionRequest) error {
 			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
 				return err
@@ -161,8 +169,10 @@ var (
 	}
 	deleteConnection = &endpoint[DeleteConnectionRequest, struct{}]{
 		operation: operation{id: "deleteConnection", method: http.MethodDelete, route: "/projects/{projectIdOrName}/connections/{connectionId}",
+			accept:     []string{"application/problem+json"},
 			idempotent: true},
 		project: func(r *DeleteConnectionRequest) string { return r.ProjectIDOrName },
+		path:    func(r *DeleteConnectionRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
 		check:   func(r *DeleteConnectionRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
 		build: func(server string, r *DeleteConnectionRequest) (*http.Request, error) {
 			return gen.NewDeleteConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID)
@@ -219,8 +229,9 @@ func requireFields(prefix string, nameValues ...string) error {
 // checkID refuses IDs that cannot name a resource: "" and the dot segments "." and ".." (URL resolution
 // would turn them into another URL), and strings with ASCII control characters or invalid UTF-8 (no
 // Ampersand ID has them, and they are a log-injection risk). Every other string — with "/", "?", "#", "%",
-// spaces, non-ASCII letters, of any length — is percent-escaped into exactly one path segment and reaches
-// the server byte for byte.
+// spaces, ":", non-ASCII letters, of any length — is percent-escaped into exactly one path segment as RFC
+// 6570 simple expansion escapes (every byte but letters, digits, "-", ".", "_" and "~"; see escapePath) and
+// reaches the server byte for byte.
 func checkID(field, id string) error {
 	switch id {
 	case "":

@@ -29,7 +29,7 @@ func (c *Client) do(ctx context.Context, op *operation, project string, opts []O
 	// editors get a copy of the request first.
 	req.Header["X-Api-Key"] = cfg.key().header
 	req.Header["User-Agent"] = userAgentHeader
-	req.Header["Accept"] = acceptHeader
+	req.Header["Accept"] = op.accept
 	for k, v := range cfg.header {
 		req.Header[k] = v
 	}
@@ -43,11 +43,8 @@ func (c *Client) do(ctx context.Context, op *operation, project string, opts []O
 	return err
 }
 
-// Shared values of the headers every request carries.
-var (
-	userAgentHeader = []string{userAgent}
-	acceptHeader    = []string{"application/json, application/problem+json"}
-)
+// The shared value of the User-Agent header every request carries.
+var userAgentHeader = []string{userAgent}
 
 // run is the state of one call.
 type run struct {
