@@ -14,9 +14,13 @@
 //
 // The server implements listConnections, generateConnection, getConnection, updateConnection,
 // deleteConnection, oauthConnect, oauthUpdate and customAuthConnect on in-memory state. Every request is checked, in this order, against the route table (404
-// or 405 problem), the API key (401 problem) and the OpenAPI document of this module (400
+// or 405 problem), the API key (401 problem), the OpenAPI document of this module (400
 // InputValidationProblem with one issue per violation, naming where it is — path, query, header or body — and
-// the parameter or body field, such as "connection.basicAuth.username"). Every reply the server builds is
+// the parameter or body field, such as "connection.basicAuth.username"; 422 for generateConnection, whose
+// document declares 422 for invalid input, as Prism answers) and the Accept header (406 problem when it admits
+// none of the media types of the operation's success reply: text/plain for the OAuth URLs, application/json
+// for the others; no Accept, */* and type/* admit all). Routing reads the escaped path: "%3A" inside a segment
+// is part of an ID, a literal ":oauth-update" is the custom method. Every reply the server builds is
 // itself validated against the document before it is sent; a reply that does not match is replaced by a 500
 // problem whose detail starts with "amptest: invalid response:", so a bug in the fake cannot pass silently.
 //

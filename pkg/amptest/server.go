@@ -276,7 +276,7 @@ func (s *Server) serve(x *exchange) *reply {
 	rp := s.authenticate(x)
 	if rp == nil {
 		if issues := validateRequest(x); len(issues) > 0 {
-			rp = s.invalid(x, "the request does not match the API specification", issues)
+			rp = s.invalidRequest(x, issues)
 		}
 	}
 	if rp == nil {
@@ -333,6 +333,19 @@ func (s *Server) routeProblem(x *exchange, routeErr error) *reply {
 // carries.
 func (s *Server) problem(x *exchange, status int, detail string) *reply {
 	return problemReply(s.newProblem(x, status, detail))
+}
+
+// invalidRequest answers a request that breaks the spec with its issues: 422 where the operation declares a
+// 422 reply (generateConnection, which declares both 400 and 422 for invalid input, as Prism chooses on
+// Ampersand's document), 400 otherwise.
+func (s *Server) invalidRequest(x *exchange, issues []client.InputValidationIssue) *reply {
+	status := http.StatusBadRequest
+	if x.route.Operation.Responses.Status(http.StatusUnprocessableEntity) != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	p := s.newProblem(x, status, "the request does not match the API specification")
+	p.Issues = issues
+	return problemReply(p)
 }
 
 // invalid builds a 400 InputValidationProblem reply with issues.
