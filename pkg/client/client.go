@@ -56,8 +56,8 @@ func New(opts ...Option) (*Client, error) {
 		c.cfg.server = s
 	}
 	if c.cfg.key == nil {
-		key := strings.TrimSpace(os.Getenv(envAPIKey))
-		if key == "" {
+		key := os.Getenv(envAPIKey)
+		if strings.TrimSpace(key) == "" {
 			return nil, &ValidationError{Field: "APIKey", Reason: "no API key: use WithAPIKey or set AMPERSAND_API_KEY"}
 		}
 		if err := WithAPIKey(key)(&c.cfg); err != nil {

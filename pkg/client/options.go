@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Option configures a Client (given to New: the client's defaults) or a single call (given to a method or
@@ -67,14 +68,16 @@ type HTTPDoer interface {
 }
 
 // WithAPIKey sets the API key sent in the X-Api-Key header. Without it, New reads the AMPERSAND_API_KEY
-// environment variable.
+// environment variable. Surrounding whitespace is removed (net/http would trim it on the wire, and the SDK
+// redacts the key as sent); an empty key, or one holding a control character, is refused.
 func WithAPIKey(key string) Option {
 	return func(c *config) error {
-		if strings.TrimSpace(key) == "" {
+		key = strings.TrimSpace(key)
+		if key == "" {
 			return &ValidationError{Field: "APIKey", Reason: "is empty"}
 		}
-		if strings.ContainsAny(key, "\r\n") {
-			return &ValidationError{Field: "APIKey", Reason: "contains a line break"}
+		if strings.ContainsFunc(key, unicode.IsControl) {
+			return &ValidationError{Field: "APIKey", Reason: "contains a control character"}
 		}
 		c.key = newAPIKey(key)
 		return nil
