@@ -164,6 +164,7 @@ func (r *run) success(ctx, actx context.Context, lim limit, n int, resp *http.Re
 		max = r.op.maxBody
 	}
 	body := newBodyReader(resp.Body, max)
+	body.ctx = actx
 	defer body.release()
 	err := r.decode(reply{body: body, length: min(resp.ContentLength, max), server: r.cfg.server}) // the length is the server's word, capped
 	if err == nil {

@@ -3,6 +3,7 @@ package client
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -39,13 +40,14 @@ type bodyReader struct {
 	readErr error // the first error from r other than io.EOF
 	head    bytes.Buffer
 	dec     *jsontext.Decoder // when set, the decoder reading this body: see Read
+	ctx     context.Context   // the attempt's: see alive
 }
 
 var bodyReaders = sync.Pool{New: func() any { return new(bodyReader) }}
 
 func newBodyReader(r io.Reader, limit int64) *bodyReader {
 	b := bodyReaders.Get().(*bodyReader)
-	b.r, b.left, b.read, b.readErr, b.dec = r, limit, 0, nil, nil
+	b.r, b.left, b.read, b.readErr, b.dec, b.ctx = r, limit, 0, nil, nil, nil
 	b.head.Reset()
 	return b
 }
@@ -110,9 +112,19 @@ func (b *bodyReader) headCopy() []byte {
 	return bytes.Clone(b.head.Bytes())
 }
 
+// alive returns nil while the attempt's context lasts; once it has ended, its error, recorded as a read error
+// so that the attempt ends as a read the context cut would. All asks before each connection it yields: those
+// already buffered need no read that the context could cut.
+func (b *bodyReader) alive() error {
+	if b.readErr == nil && b.ctx != nil {
+		b.readErr = b.ctx.Err()
+	}
+	return b.readErr
+}
+
 // release returns b to the pool; b must not be used afterwards.
 func (b *bodyReader) release() {
-	b.r, b.dec = nil, nil
+	b.r, b.dec, b.ctx = nil, nil, nil
 	if b.head.Cap() <= 2*maxErrorBody {
 		bodyReaders.Put(b)
 	}
