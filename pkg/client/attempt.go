@@ -54,8 +54,26 @@ func (r *run) attemptContext(ctx context.Context) (context.Context, context.Canc
 	return actx, cancel, why
 }
 
-// attempt sends one attempt and reads its reply.
+// attempt sends one attempt and reads its reply. A panic or runtime.Goexit in what it runs (All's loop body,
+// middleware, the HTTP client) goes on unchanged, but ends the call for the hooks first: the call ends however
+// it is left.
 func (r *run) attempt(ctx context.Context, n int) outcome {
+	sent := false
+	defer func() {
+		if !sent {
+			r.callEnd(ctx, errAbandoned)
+		}
+	}()
+	out := r.send(ctx, n)
+	sent = true
+	return out
+}
+
+// errAbandoned is the error CallEnd hooks see for a call left by a panic or runtime.Goexit.
+var errAbandoned = errors.New("ampersand: the call was abandoned by a panic or runtime.Goexit")
+
+// send is attempt without its guard.
+func (r *run) send(ctx context.Context, n int) outcome {
 	cfg := r.cfg
 	actx, cancel, lim := r.attemptContext(ctx)
 	defer cancel()
