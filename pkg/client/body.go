@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 	"unsafe"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -94,11 +95,13 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// headCopy returns the start of the body for a DecodeError: it first reads on until it holds 64 KiB (or the
-// body or its limit ends), so that DecodeError.Body shows the body as documented, not just the part the
-// decoder had reached when it failed.
-func (b *bodyReader) headCopy() []byte {
+// headCopy returns the start of the body for a DecodeError: what was read, and what more arrives within
+// tailWait, up to 64 KiB (or the body or its limit ends) — so that DecodeError.Body shows the body, not just
+// the part the decoder had reached when it failed, without waiting on a server that trickles the rest: when
+// tailWait has passed, stop (the attempt context's cancel) cuts the read.
+func (b *bodyReader) headCopy(stop func()) []byte {
 	if b.readErr == nil {
+		defer time.AfterFunc(tailWait, stop).Stop()
 		var buf [4096]byte
 		for b.head.Len() < maxErrorBody && b.left > 0 {
 			n, err := b.r.Read(buf[:min(len(buf), maxErrorBody-b.head.Len(), int(min(b.left, int64(len(buf)))))])
@@ -111,6 +114,9 @@ func (b *bodyReader) headCopy() []byte {
 	}
 	return bytes.Clone(b.head.Bytes())
 }
+
+// tailWait is how long a DecodeError waits for more of the body (see headCopy).
+const tailWait = 50 * time.Millisecond
 
 // alive returns nil while the attempt's context lasts; once it has ended, its error, recorded as a read error
 // so that the attempt ends as a read the context cut would. All asks before each connection it yields: those
