@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"unicode"
 
@@ -197,20 +196,31 @@ func safeURL(text string, server *serverURL) (*url.URL, error) {
 	return u, nil
 }
 
-// decodeCustomAuthStep decodes a customAuthConnect reply into its one step.
+// decodeCustomAuthStep decodes a customAuthConnect reply into its one step. Which one is decided by the
+// properties present in the body (null counts as absent), not by their values, which may be empty or zero.
 func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 	var v gen.CustomAuthConnectResponse
+	var seen seenCustomAuthConnectResponse
 	d := newDecoder(r.body)
 	defer d.release()
-	if err := decodeCustomAuthConnectResponseValue(d, &v, nil); err != nil {
+	got, err := decodeCustomAuthConnectResponse(d, &v, &seen)
+	switch {
+	case err != nil:
 		return d.emptyOr(r.body, err)
+	case !got:
+		return d.null("a CustomAuthConnectResponse object")
+	}
+	if err := checkCustomAuthConnectResponse(&seen, nil); err != nil {
+		return err
+	}
+	if err := d.rootDone(); err != nil {
+		return err
 	}
 	if err := d.end(); err != nil {
 		return err
 	}
-	// Both fields are structs with required properties, which the decoder checked when present: a field is
-	// set exactly when it was in the body.
-	redirect, connection := v.Redirect != (gen.RedirectResponse{}), !reflect.ValueOf(v.Connection).IsZero()
+	present := func(name string) bool { return seen.bits&(1<<customAuthConnectResponseField([]byte(name))) != 0 }
+	connection, redirect := present("connection"), present("redirect")
 	switch {
 	case redirect == connection:
 		return fmt.Errorf("expected exactly one of redirect and connection, found %s", map[bool]string{true: "both", false: "neither"}[redirect])
