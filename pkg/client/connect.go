@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -89,6 +91,9 @@ var (
 			if err := checkID("Params.ProjectIDOrName", p.ProjectIDOrName); err != nil {
 				return err
 			}
+			if err := checkInputs("Params.CustomAuth", p.CustomAuth); err != nil {
+				return err
+			}
 			if p.SessionID != "" { // a resume call: the session holds the flow's inputs
 				return nil
 			}
@@ -142,8 +147,10 @@ func OAuthUpdate(ctx context.Context, c *Client, req OAuthUpdateRequest, opts ..
 }
 
 // ConnectionsCustomAuthConnect is the standalone form of Client.Connections.CustomAuthConnect
-// (customAuthConnect). A reply with both or neither of redirect and connection, or with a redirect URL that
-// OAuthConnect would refuse, is a *DecodeError.
+// (customAuthConnect). A CustomAuth input that JSON cannot encode (NaN, ±Inf, a channel, a function, a
+// complex number) is a *ValidationError naming it, before any I/O. A reply with both or neither of the
+// properties redirect and connection (whatever they hold; null counts as absent), or with a redirect URL
+// that OAuthConnect would refuse, is a *DecodeError.
 func ConnectionsCustomAuthConnect(ctx context.Context, c *Client, req CustomAuthConnectRequest, opts ...Option) (*CustomAuthConnectResult, error) {
 	return customAuthConnect.call(ctx, c, req, opts)
 }
@@ -233,5 +240,16 @@ func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 		return &decodeProblem{pointer: "/redirect/url", msg: "unsafe redirect URL", err: err}
 	}
 	*out = &CustomAuthConnectResult{Redirect: &CustomAuthRedirect{URL: u, SessionID: v.Redirect.SessionID}}
+	return nil
+}
+
+// checkInputs refuses, naming it, a custom auth input that JSON cannot encode — NaN, ±Inf, a channel, a
+// function, a complex number, also nested — which would fail the request's encoding.
+func checkInputs(field string, inputs map[string]any) error {
+	for _, k := range slices.Sorted(maps.Keys(inputs)) {
+		if _, err := json.Marshal(inputs[k]); err != nil {
+			return &ValidationError{Field: fmt.Sprintf("%s[%q]", field, k), Reason: "cannot be encoded as JSON: " + err.Error()}
+		}
+	}
 	return nil
 }

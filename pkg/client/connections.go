@@ -109,7 +109,10 @@ var (
 			if err := checkID("ProjectIDOrName", r.ProjectIDOrName); err != nil {
 				return err
 			}
-			return requireFields("Params.", "Provider", r.Params.Provider, "GroupRef", r.Params.GroupRef, "ConsumerRef", r.Params.ConsumerRef)
+			if err := requireFields("Params.", "Provider", r.Params.Provider, "GroupRef", r.Params.GroupRef, "ConsumerRef", r.Params.ConsumerRef); err != nil {
+				return err
+			}
+			return checkInputs("Params.CustomAuth", r.Params.CustomAuth)
 		},
 		build: func(server string, r *GenerateConnectionRequest) (*http.Request, error) {
 			return gen.NewGenerateConnectionRequest(server, r.ProjectIDOrName, r.Params)
