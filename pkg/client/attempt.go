@@ -57,14 +57,14 @@ func (r *run) attemptContext(ctx context.Context) (context.Context, context.Canc
 // middleware, the HTTP client) goes on unchanged, but ends the call for the hooks first: the call ends however
 // it is left.
 func (r *run) attempt(ctx context.Context, n int) outcome {
-	sent := false
+	returned := false
 	defer func() {
-		if !sent {
+		if !returned {
 			r.callEnd(ctx, errAbandoned)
 		}
 	}()
 	out := r.send(ctx, n)
-	sent = true
+	returned = true
 	return out
 }
 
