@@ -71,8 +71,8 @@ func TestKeyNeverGoesToAProxyInCleartext(t *testing.T) {
 		cmd.Env = append(os.Environ(), "AMP_TEST_PROXY_CHILD="+port, "HTTP_PROXY="+proxy.URL, "http_proxy="+proxy.URL,
 			"NO_PROXY=", "no_proxy=", "REQUEST_METHOD=")
 		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Errorf("the child process failed: %v\n%s", err, out)
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestKeyNeverGoesToAProxyInCleartext") {
+			t.Errorf("the child process failed (%v) or ran no test:\n%s", err, out)
 		}
 	})
 
