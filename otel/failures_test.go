@@ -11,6 +11,7 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -167,5 +168,30 @@ func TestTransportFailureSpans(t *testing.T) {
 				t.Errorf("%d retry events for %d attempts", len(ev), len(attempts))
 			}
 		})
+	}
+}
+
+// A panic in All's loop body still ends the call span, with status Error, and records the call's duration;
+// the panic reaches the caller.
+func TestPanicInAllLoopEndsTheCallSpan(t *testing.T) {
+	h := newHarness(t, nil)
+	type boom struct{}
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		for range h.c.Connections.All(context.Background(), client.ListConnectionsRequest{ProjectIDOrName: project}) {
+			panic(boom{})
+		}
+		return nil
+	}()
+	if _, ok := got.(boom); !ok {
+		t.Fatalf("recovered %v, want the loop body's panic", got)
+	}
+	calls := spans(h.rec, trace.SpanKindInternal)
+	if len(calls) != 1 || calls[0].Status().Code != codes.Error {
+		t.Fatalf("ended call spans %d, want 1 with status Error", len(calls))
+	}
+	cp := metricNamed(t, collect(t, h.reader), ampotel.MetricCallDuration).Data.(metricdata.Histogram[float64]).DataPoints
+	if len(cp) != 1 || cp[0].Count != 1 {
+		t.Errorf("%s points %+v, want one of count 1", ampotel.MetricCallDuration, cp)
 	}
 }

@@ -86,7 +86,7 @@ func secretCalls(t *testing.T, c *client.Client, opts ...client.Option) map[stri
 	<-waiting
 	cancel()
 	errs["Canceled while waiting to retry"] = await(t, done)
-	_, errs["ValidationError (key option)"] = client.New(client.WithAPIKey(canary + "\n"))
+	_, errs["ValidationError (key option)"] = client.New(client.WithAPIKey(canary + "\r\nX-Injected: 1"))
 	_, errs["ValidationError (header option)"] = client.New(client.WithAPIKey("k"), client.WithHeader("X-Api-Key", canary))
 	return errs
 }

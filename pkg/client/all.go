@@ -21,8 +21,12 @@ import (
 // before the first connection is retried as List's; a failure after connections were yielded ends the
 // iteration with that error (a *ConnectionError, a *DecodeError or the context's error) and is never retried,
 // so no connection is yielded twice. Breaking out of the loop closes the body at once. The context and
-// WithTimeout bound the whole iteration, the loop's own work included; RetryConfig.MaxElapsedTime bounds the
-// retries before the first connection, not the iteration.
+// WithTimeout bound the whole iteration, the loop's own work included, and are checked before every
+// connection is yielded: once the context is cancelled (in the loop body, say) or WithTimeout has passed, the
+// loop gets no further connection, even one already buffered, and ends with the context's error (a timed-out
+// *ConnectionError for WithTimeout). RetryConfig.MaxElapsedTime bounds the retries before the first
+// connection, not the iteration. However the loop ends — break, an error, a panic or runtime.Goexit in its
+// body — the call ends there: hooks see CallEnd once (a panic then goes on to the caller).
 func (s *ConnectionsService) All(ctx context.Context, req ListConnectionsRequest, opts ...Option) iter.Seq2[*Connection, error] {
 	return ConnectionsAll(ctx, s.owner(), req, opts...)
 }
@@ -78,6 +82,9 @@ func decodeEach(r io.Reader, yield func(*Connection) bool) (int, error) {
 		conn := new(Connection)
 		if err := decodeConnectionValue(d, conn, &path{index: n}); err != nil {
 			return n, err
+		}
+		if b, ok := bodyOf(r); ok && b.alive() != nil { // the caller may have cancelled in the loop body
+			return n, b.readErr
 		}
 		n++
 		if !yield(conn) {

@@ -35,6 +35,7 @@ const (
 
 // attemptContext returns the context of an attempt: the caller's, bounded by the per-attempt timeout and
 // the call's MaxElapsedTime, whichever ends first (none is added when the caller's deadline comes earlier).
+// Its cancel function also cuts the reading of a body's tail (see bodyReader.headCopy).
 func (r *run) attemptContext(ctx context.Context) (context.Context, context.CancelFunc, limit) {
 	var dl time.Time
 	why := noLimit
@@ -44,18 +45,34 @@ func (r *run) attemptContext(ctx context.Context) (context.Context, context.Canc
 	if !r.deadline.IsZero() && !r.op.streaming && (dl.IsZero() || r.deadline.Before(dl)) {
 		dl, why = r.deadline, callLimit
 	}
-	if dl.IsZero() {
-		return ctx, func() {}, noLimit
-	}
-	if cdl, ok := ctx.Deadline(); ok && !cdl.After(dl) {
-		return ctx, func() {}, noLimit
+	if cdl, ok := ctx.Deadline(); dl.IsZero() || ok && !cdl.After(dl) {
+		actx, cancel := context.WithCancel(ctx)
+		return actx, cancel, noLimit
 	}
 	actx, cancel := context.WithDeadline(ctx, dl)
 	return actx, cancel, why
 }
 
-// attempt sends one attempt and reads its reply.
+// attempt sends one attempt and reads its reply. A panic or runtime.Goexit in what it runs (All's loop body,
+// middleware, the HTTP client) goes on unchanged, but ends the call for the hooks first: the call ends however
+// it is left.
 func (r *run) attempt(ctx context.Context, n int) outcome {
+	returned := false
+	defer func() {
+		if !returned {
+			r.callEnd(ctx, errAbandoned)
+		}
+	}()
+	out := r.send(ctx, n)
+	returned = true
+	return out
+}
+
+// errAbandoned is the error CallEnd hooks see for a call left by a panic or runtime.Goexit.
+var errAbandoned = errors.New("ampersand: the call was abandoned by a panic or runtime.Goexit")
+
+// send is attempt without its guard.
+func (r *run) send(ctx context.Context, n int) outcome {
 	cfg := r.cfg
 	actx, cancel, lim := r.attemptContext(ctx)
 	defer cancel()
@@ -91,7 +108,7 @@ func (r *run) attempt(ctx context.Context, n int) outcome {
 
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return r.success(ctx, actx, lim, n, resp)
+		return r.success(ctx, actx, cancel, lim, n, resp)
 	case resp.StatusCode < 200:
 		// An informational status that net/http handed over as final (101 Switching Protocols): the body may
 		// be the raw connection, which nothing bounds. It is never read.
@@ -155,7 +172,7 @@ func (r *run) transportFailure(ctx, actx context.Context, lim limit, n int, err 
 }
 
 // success decodes a 2xx body.
-func (r *run) success(ctx, actx context.Context, lim limit, n int, resp *http.Response) outcome {
+func (r *run) success(ctx, actx context.Context, cancel context.CancelFunc, lim limit, n int, resp *http.Response) outcome {
 	if r.decode == nil {
 		return outcome{resp: resp, final: true}
 	}
@@ -164,6 +181,7 @@ func (r *run) success(ctx, actx context.Context, lim limit, n int, resp *http.Re
 		max = r.op.maxBody
 	}
 	body := newBodyReader(resp.Body, max)
+	body.ctx = actx
 	defer body.release()
 	err := r.decode(reply{body: body, length: min(resp.ContentLength, max), server: r.cfg.server}) // the length is the server's word, capped
 	if err == nil {
@@ -179,7 +197,7 @@ func (r *run) success(ctx, actx context.Context, lim limit, n int, resp *http.Re
 		return out
 	}
 	return outcome{resp: resp, final: true, err: &DecodeError{Operation: r.op.id, StatusCode: resp.StatusCode,
-		Pointer: r.cfg.key.redact(pointerOf(err)), Body: r.cfg.key.redactBytes(body.headCopy()), Err: cleanCause(err, r.cfg.key), key: r.cfg.key}}
+		Pointer: r.cfg.key.redact(pointerOf(err)), Body: r.cfg.key.redactBytes(body.headCopy(cancel)), Err: cleanCause(err, r.cfg.key), key: r.cfg.key}}
 }
 
 // pointerOf returns the JSON pointer a decode error names, if any.

@@ -3,10 +3,12 @@ package client
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
+	"time"
 	"unsafe"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -39,13 +41,14 @@ type bodyReader struct {
 	readErr error // the first error from r other than io.EOF
 	head    bytes.Buffer
 	dec     *jsontext.Decoder // when set, the decoder reading this body: see Read
+	ctx     context.Context   // the attempt's: see alive
 }
 
 var bodyReaders = sync.Pool{New: func() any { return new(bodyReader) }}
 
 func newBodyReader(r io.Reader, limit int64) *bodyReader {
 	b := bodyReaders.Get().(*bodyReader)
-	b.r, b.left, b.read, b.readErr, b.dec = r, limit, 0, nil, nil
+	b.r, b.left, b.read, b.readErr, b.dec, b.ctx = r, limit, 0, nil, nil, nil
 	b.head.Reset()
 	return b
 }
@@ -92,11 +95,13 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// headCopy returns the start of the body for a DecodeError: it first reads on until it holds 64 KiB (or the
-// body or its limit ends), so that DecodeError.Body shows the body as documented, not just the part the
-// decoder had reached when it failed.
-func (b *bodyReader) headCopy() []byte {
+// headCopy returns the start of the body for a DecodeError: what was read, and what more arrives within
+// tailWait, up to 64 KiB (or the body or its limit ends) — so that DecodeError.Body shows the body, not just
+// the part the decoder had reached when it failed, without waiting on a server that trickles the rest: when
+// tailWait has passed, stop (the attempt context's cancel) cuts the read.
+func (b *bodyReader) headCopy(stop func()) []byte {
 	if b.readErr == nil {
+		defer time.AfterFunc(tailWait, stop).Stop()
 		var buf [4096]byte
 		for b.head.Len() < maxErrorBody && b.left > 0 {
 			n, err := b.r.Read(buf[:min(len(buf), maxErrorBody-b.head.Len(), int(min(b.left, int64(len(buf)))))])
@@ -110,9 +115,22 @@ func (b *bodyReader) headCopy() []byte {
 	return bytes.Clone(b.head.Bytes())
 }
 
+// tailWait is how long a DecodeError waits for more of the body (see headCopy).
+const tailWait = 50 * time.Millisecond
+
+// alive returns nil while the attempt's context lasts; once it has ended, its error, recorded as a read error
+// so that the attempt ends as a read the context cut would. All asks before each connection it yields: those
+// already buffered need no read that the context could cut.
+func (b *bodyReader) alive() error {
+	if b.readErr == nil && b.ctx != nil {
+		b.readErr = b.ctx.Err()
+	}
+	return b.readErr
+}
+
 // release returns b to the pool; b must not be used afterwards.
 func (b *bodyReader) release() {
-	b.r, b.dec = nil, nil
+	b.r, b.dec, b.ctx = nil, nil, nil
 	if b.head.Cap() <= 2*maxErrorBody {
 		bodyReaders.Put(b)
 	}

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -94,6 +95,9 @@ var (
 			if err := checkID("Params.ProjectIDOrName", p.ProjectIDOrName); err != nil {
 				return err
 			}
+			if err := checkInputs("Params.CustomAuth", p.CustomAuth); err != nil {
+				return err
+			}
 			if p.SessionID != "" { // a resume call: the session holds the flow's inputs
 				return nil
 			}
@@ -147,8 +151,10 @@ func OAuthUpdate(ctx context.Context, c *Client, req OAuthUpdateRequest, opts ..
 }
 
 // ConnectionsCustomAuthConnect is the standalone form of Client.Connections.CustomAuthConnect
-// (customAuthConnect). A reply with both or neither of redirect and connection, or with a redirect URL that
-// OAuthConnect would refuse, is a *DecodeError.
+// (customAuthConnect). A CustomAuth input that JSON cannot encode (NaN, ±Inf, a channel, a function, a
+// complex number) is a *ValidationError naming it, before any I/O. A reply with both or neither of the
+// properties redirect and connection (whatever they hold; null counts as absent), or with a redirect URL
+// that OAuthConnect would refuse, is a *DecodeError.
 func ConnectionsCustomAuthConnect(ctx context.Context, c *Client, req CustomAuthConnectRequest, opts ...Option) (*CustomAuthConnectResult, error) {
 	return customAuthConnect.call(ctx, c, req, opts)
 }
@@ -201,20 +207,31 @@ func safeURL(text string, server *serverURL) (*url.URL, error) {
 	return u, nil
 }
 
-// decodeCustomAuthStep decodes a customAuthConnect reply into its one step.
+// decodeCustomAuthStep decodes a customAuthConnect reply into its one step. Which one is decided by the
+// properties present in the body (null counts as absent), not by their values, which may be empty or zero.
 func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 	var v gen.CustomAuthConnectResponse
+	var seen seenCustomAuthConnectResponse
 	d := newDecoder(r.body)
 	defer d.release()
-	if err := decodeCustomAuthConnectResponseValue(d, &v, nil); err != nil {
+	got, err := decodeCustomAuthConnectResponse(d, &v, &seen)
+	switch {
+	case err != nil:
 		return d.emptyOr(r.body, err)
+	case !got:
+		return d.null("a CustomAuthConnectResponse object")
+	}
+	if err := checkCustomAuthConnectResponse(&seen, nil); err != nil {
+		return err
+	}
+	if err := d.rootDone(); err != nil {
+		return err
 	}
 	if err := d.end(); err != nil {
 		return err
 	}
-	// Both fields are structs with required properties, which the decoder checked when present: a field is
-	// set exactly when it was in the body.
-	redirect, connection := v.Redirect != (gen.RedirectResponse{}), !reflect.ValueOf(v.Connection).IsZero()
+	present := func(name string) bool { return seen.bits&(1<<customAuthConnectResponseField([]byte(name))) != 0 }
+	connection, redirect := present("connection"), present("redirect")
 	switch {
 	case redirect == connection:
 		return fmt.Errorf("expected exactly one of redirect and connection, found %s", map[bool]string{true: "both", false: "neither"}[redirect])
@@ -227,5 +244,16 @@ func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 		return &decodeProblem{pointer: "/redirect/url", msg: "unsafe redirect URL", err: err}
 	}
 	*out = &CustomAuthConnectResult{Redirect: &CustomAuthRedirect{URL: u, SessionID: v.Redirect.SessionID}}
+	return nil
+}
+
+// checkInputs refuses, naming it, a custom auth input that JSON cannot encode — NaN, ±Inf, a channel, a
+// function, a complex number, also nested — which would fail the request's encoding.
+func checkInputs(field string, inputs map[string]any) error {
+	for _, k := range slices.Sorted(maps.Keys(inputs)) {
+		if _, err := json.Marshal(inputs[k]); err != nil {
+			return &ValidationError{Field: fmt.Sprintf("%s[%q]", field, k), Reason: "cannot be encoded as JSON: " + err.Error()}
+		}
+	}
 	return nil
 }

@@ -113,7 +113,10 @@ var (
 			if err := checkID("ProjectIDOrName", r.ProjectIDOrName); err != nil {
 				return err
 			}
-			return requireFields("Params.", "Provider", r.Params.Provider, "GroupRef", r.Params.GroupRef, "ConsumerRef", r.Params.ConsumerRef)
+			if err := requireFields("Params.", "Provider", r.Params.Provider, "GroupRef", r.Params.GroupRef, "ConsumerRef", r.Params.ConsumerRef); err != nil {
+				return err
+			}
+			return checkInputs("Params.CustomAuth", r.Params.CustomAuth)
 		},
 		build: func(server string, r *GenerateConnectionRequest) (*http.Request, error) {
 			return gen.NewGenerateConnectionRequest(server, r.ProjectIDOrName, r.Params)
@@ -258,8 +261,8 @@ func checkIDs(project, connection string) error {
 }
 
 // checkUpdateMask refuses an update that cannot succeed: an empty mask, a mask value the spec does not
-// define, or one whose field is unset in Params.Connection (an unset value is not sent, so the server would
-// reject it). Which field a mask value names is MaskedField's one rule.
+// define, or one whose field is unset in Params.Connection — zero, or an empty map (an unset value is
+// not sent, so the server would reject it). Which field a mask value names is MaskedField's one rule.
 func checkUpdateMask(p UpdateConnectionParams) error {
 	if len(p.UpdateMask) == 0 {
 		return &ValidationError{Field: "Params.UpdateMask", Reason: "is empty: name the fields to update"}
@@ -268,8 +271,10 @@ func checkUpdateMask(p UpdateConnectionParams) error {
 		if !f.Valid() {
 			return &ValidationError{Field: fmt.Sprintf("Params.UpdateMask[%d]", i), Reason: fmt.Sprintf("%q is not an updatable field (the values are UpdateMaskFieldValues())", f)}
 		}
-		if v, ok := MaskedField(&p.Connection, f); ok && reflect.ValueOf(v).Elem().IsZero() {
-			return &ValidationError{Field: "Params.Connection." + string(f), Reason: fmt.Sprintf("is named in UpdateMask[%d] but not set", i)}
+		if v, ok := MaskedField(&p.Connection, f); ok {
+			if rv := reflect.ValueOf(v).Elem(); rv.IsZero() || rv.Kind() == reflect.Map && rv.Len() == 0 {
+				return &ValidationError{Field: "Params.Connection." + string(f), Reason: fmt.Sprintf("is named in UpdateMask[%d] but not set", i)}
+			}
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Option configures a Client (given to New: the client's defaults) or a single call (given to a method or
@@ -67,14 +68,16 @@ type HTTPDoer interface {
 }
 
 // WithAPIKey sets the API key sent in the X-Api-Key header. Without it, New reads the AMPERSAND_API_KEY
-// environment variable.
+// environment variable. Surrounding whitespace is removed (net/http would trim it on the wire, and the SDK
+// redacts the key as sent); an empty key, or one holding a control character, is refused.
 func WithAPIKey(key string) Option {
 	return func(c *config) error {
-		if strings.TrimSpace(key) == "" {
+		key = strings.TrimSpace(key)
+		if key == "" {
 			return &ValidationError{Field: "APIKey", Reason: "is empty"}
 		}
-		if strings.ContainsAny(key, "\r\n") {
-			return &ValidationError{Field: "APIKey", Reason: "contains a line break"}
+		if strings.ContainsFunc(key, unicode.IsControl) {
+			return &ValidationError{Field: "APIKey", Reason: "contains a control character"}
 		}
 		c.key = newAPIKey(key)
 		return nil
@@ -86,7 +89,8 @@ const DefaultServerURL = "https://api.withampersand.com/v1"
 
 // WithServerURL sets the API's base URL, for example the URL of an amptest fake server. It must be an
 // absolute http or https URL without query or fragment. The API key is sent to this origin (scheme, host and
-// port) only, and over plain http only to a loopback host unless WithInsecureHTTP is given. An empty raw
+// port) only, and over plain http only on a connection straight to a loopback host — the exact name localhost
+// or a loopback IP, not through a proxy (see WithHTTPClient) — unless WithInsecureHTTP is given. An empty raw
 // means "not set", so WithServerURL(os.Getenv("MY_URL")) is safe: the server URL then comes, in this order,
 // from a call's option, the client's option, the AMPERSAND_SERVER_URL environment variable (read by New),
 // and DefaultServerURL.
@@ -105,7 +109,7 @@ func WithServerURL(raw string) Option {
 }
 
 // WithInsecureHTTP allows sending the API key over plain http to a host that is not loopback (for example a
-// fake server in another container). Without it such a server URL is refused.
+// fake server in another container), or through a proxy. Without it such a server URL is refused.
 func WithInsecureHTTP() Option {
 	return func(c *config) error { c.insecureHTTP = true; return nil }
 }
@@ -113,7 +117,11 @@ func WithInsecureHTTP() Option {
 // WithHTTPClient replaces the HTTP client entirely (the default one has bounded dial, TLS and response
 // header timeouts and a connection pool sized for concurrent use). An *http.Client is copied, never
 // modified: the copy gets a redirect policy that drops the API key on any hop to another origin, then runs
-// the client's own CheckRedirect. Any other HTTPDoer is used as is and is responsible for its redirects.
+// the client's own CheckRedirect. For a plain http server, its transport's Proxy function (for an
+// *http.Transport, or http.DefaultTransport when Transport is nil) must send the server's URL to no proxy, else
+// New, or the call given the option, fails with a *ValidationError. Any other HTTPDoer is used as is: it is
+// responsible for its redirects, and for keeping a plain http request off proxies (Go's ProxyFromEnvironment
+// does, for every host the SDK accepts).
 func WithHTTPClient(doer HTTPDoer) Option {
 	return func(c *config) error {
 		if doer == nil {
@@ -251,8 +259,9 @@ func WithMaxResponseBytes(n int64) Option {
 type serverURL struct {
 	base   string // for gen's request builders: ends in "/"
 	origin string // scheme://host:port, lower case, explicit port
+	url    *url.URL
 	https  bool
-	loop   bool // the host is loopback
+	loop   bool // the host is loopback (see isLoopback)
 }
 
 func parseServerURL(raw string) (*serverURL, error) {
@@ -276,5 +285,5 @@ func parseServerURL(raw string) (*serverURL, error) {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	return &serverURL{base: base, origin: origin(u), https: u.Scheme == "https", loop: isLoopback(u.Hostname())}, nil
+	return &serverURL{base: base, origin: origin(u), url: u, https: u.Scheme == "https", loop: isLoopback(u.Hostname())}, nil
 }

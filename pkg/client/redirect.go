@@ -75,12 +75,10 @@ func origin(u *url.URL) string {
 	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
-// isLoopback reports whether host names this machine without DNS: localhost, *.localhost, 127.0.0.0/8, ::1.
+// isLoopback reports whether host is a loopback host that net/http never sends through a proxy from the
+// environment: the exact name localhost, or a loopback IP (127.0.0.0/8, ::1). Other spellings (LOCALHOST,
+// localhost., api.localhost) go to HTTP_PROXY, and a name other than localhost may resolve anywhere.
 func isLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
 	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }

@@ -83,7 +83,8 @@ func TestCallersHTTPClientIsNotModified(t *testing.T) {
 }
 
 func TestCleartextKeyOnlyToLoopback(t *testing.T) {
-	for _, u := range []string{"http://api.example.com/v1", "http://10.0.0.8:8080/v1", "http://localhost.example.com/v1"} {
+	for _, u := range []string{"http://api.example.com/v1", "http://10.0.0.8:8080/v1", "http://localhost.example.com/v1",
+		"http://api.localhost/v1", "http://LOCALHOST/v1", "http://localhost./v1"} { // net/http would send these to HTTP_PROXY
 		_, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(u))
 		var ve *client.ValidationError
 		if !errors.As(err, &ve) || ve.Field != "ServerURL" {
@@ -93,7 +94,7 @@ func TestCleartextKeyOnlyToLoopback(t *testing.T) {
 			t.Errorf("%s with WithInsecureHTTP: %v", u, err)
 		}
 	}
-	for _, u := range []string{"http://localhost:8080/v1", "http://127.0.0.1/v1", "http://127.9.9.9:1/v1", "http://[::1]:9/v1", "http://api.localhost/v1", "https://api.example.com/v1"} {
+	for _, u := range []string{"http://localhost:8080/v1", "http://127.0.0.1/v1", "http://127.9.9.9:1/v1", "http://[::1]:9/v1", "https://api.example.com/v1"} {
 		if _, err := client.New(client.WithAPIKey(testKey), client.WithServerURL(u)); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}
