@@ -23,8 +23,9 @@ func (a *app) newFakeApproveCmd() *cobra.Command {
 		Use:   "approve AUTHORIZATION-URL",
 		Short: "Grant the consent of an OAuth URL of amp fake serve, as the customer's browser would",
 		Long: `Open an authorization URL that amp oauth connect or amp oauth update printed for amp fake serve, and grant
-the consent: the fake creates (or re-authorizes) the connection, whose ID amp prints. Only URLs of a fake on
-loopback are opened.`,
+the consent: the fake creates (or re-authorizes) the connection, whose ID amp prints — the bare ID when
+stdout is not a terminal, so that "$(amp fake approve URL)" is the ID. Only URLs of a fake on loopback
+(localhost, 127.0.0.0/8 or ::1) are opened.`,
 		Example:           `  amp fake approve "$(amp oauth connect -p test --provider salesforce --group-ref g --consumer-ref c)"`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -37,6 +38,10 @@ loopback are opened.`,
 				return writeJSON(a.stdout, struct {
 					ConnectionID string `json:"connectionId"`
 				}{id})
+			}
+			if !isTerminal(a.stdout) { // "$(amp fake approve …)" is the ID
+				_, err = fmt.Fprintln(a.stdout, clean(id))
+				return err
 			}
 			_, err = fmt.Fprintf(a.stdout, "Approved: connection %s.\n", clean(id))
 			return err
