@@ -13,6 +13,15 @@ import (
 // Redacted replaces the value of the X-Api-Key header in recorded requests.
 const Redacted = "[REDACTED]"
 
+// The bounds of the recorder, so that a fake that runs for hours (amp fake serve) stays the same size: it
+// keeps the last RecordedRequests requests, and at most RecordedBodyBytes of each body — at most 16 MiB of
+// bodies in all. Headers are bounded by the server's limit on a request's header block: 16 KiB (and Go's
+// slack of 4 KiB); a larger one is answered 431 Request Header Fields Too Large.
+const (
+	RecordedRequests  = 1000
+	RecordedBodyBytes = 16 << 10
+)
+
 // Request is a request as the server received it, recorded for assertions.
 type Request struct {
 	// Operation is the operation or browser step (OpOAuthConsent, …) the request was routed to, or
@@ -29,8 +38,11 @@ type Request struct {
 	Query url.Values
 	// Header holds the request headers; the value of X-Api-Key is replaced by Redacted.
 	Header http.Header
-	// Body is the request body as received (empty when there was none).
+	// Body is the request body as received (empty when there was none), cut to its first RecordedBodyBytes
+	// bytes.
 	Body []byte
+	// BodySize is the length of the whole body as received; it exceeds len(Body) when the body was cut.
+	BodySize int64
 	// Time is when the request arrived, by the server's clock (see WithClock).
 	Time time.Time
 }
@@ -69,29 +81,51 @@ func (s *Server) record(x *exchange) {
 		RawQuery:  rawQuery,
 		Query:     query,
 		Header:    header,
-		Body:      bytes.Clone(x.body),
+		Body:      bytes.Clone(x.body[:min(len(x.body), RecordedBodyBytes)]),
+		BodySize:  int64(len(x.body)),
 		Time:      s.now(),
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, req)
+	s.requests.add(req)
 }
 
-// Requests returns copies of the requests received so far, in arrival order. Every request is recorded,
-// including those answered by a fault, a 401, a 400 or a 404.
+// Requests returns copies of the last RecordedRequests requests received (since ResetRequests), in arrival
+// order. Every request is recorded, including those answered by a fault, a 401, a 400 or a 404; requests
+// to the recorder's own endpoints (RequestsPath) are not.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = r.clone()
-	}
-	return out
+	return s.requests.copies()
 }
 
 // ResetRequests forgets the requests recorded so far.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = nil
+	s.requests = ring{}
+}
+
+// ring holds the last RecordedRequests requests. Its zero value is empty.
+type ring struct {
+	reqs []Request // grows to RecordedRequests, then is overwritten in place
+	next int       // where the next request goes once reqs is full: the oldest one
+}
+
+func (r *ring) add(req Request) {
+	if len(r.reqs) < RecordedRequests {
+		r.reqs = append(r.reqs, req)
+		return
+	}
+	r.reqs[r.next] = req
+	r.next = (r.next + 1) % RecordedRequests
+}
+
+// copies returns deep copies of the requests, oldest first.
+func (r *ring) copies() []Request {
+	out := make([]Request, len(r.reqs))
+	for i := range r.reqs {
+		out[i] = r.reqs[(r.next+i)%len(r.reqs)].clone()
+	}
+	return out
 }

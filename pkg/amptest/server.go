@@ -22,6 +22,10 @@ import (
 // maxRequestBody is the largest request body the server reads; a larger one is answered with 413.
 const maxRequestBody = 1 << 20
 
+// maxHeaderBytes bounds a request's header block (net/http answers 431 beyond it, with a little slack), and
+// so what the recorder keeps of each request's headers.
+const maxHeaderBytes = 16 << 10
+
 // Server is a running in-memory fake of the Ampersand connections API. Create it with NewServer and stop it
 // with Close. All of its methods are safe for concurrent use.
 type Server struct {
@@ -42,7 +46,7 @@ type Server struct {
 	mu       sync.Mutex // guards st, faults and requests
 	st       *store
 	faults   []*faultEntry
-	requests []Request
+	requests ring
 }
 
 // Option configures a Server; pass options to NewServer.
@@ -150,23 +154,47 @@ func NewServer(opts ...Option) *Server {
 		st:     st,
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
+	s.ts.Config.MaxHeaderBytes = maxHeaderBytes
 	if cfg.listener != nil {
 		s.ts.Listener.Close()
 		s.ts.Listener = cfg.listener
 	}
 	// What Start makes ts.URL, set before: with WithListener, requests may arrive as soon as it starts.
-	s.origin = "http://" + s.ts.Listener.Addr().String()
+	s.origin = originOf(s.ts.Listener.Addr())
 	s.ts.Start()
 	s.URL = s.origin + apiBasePath
 	return s
 }
 
-// Close shuts the server down and waits for the requests in progress to finish; pending fault delays end at
-// once. Close may be called more than once.
+// originOf returns the scheme and host of a server listening on addr, as a client on the same host reaches
+// it: a listener on every interface (0.0.0.0 or [::], which is how Go reports both) is reached on loopback.
+func originOf(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return "http://" + addr.String()
+}
+
+// CloseGrace is how long Close waits for the requests in progress before it closes their connections.
+const CloseGrace = 2 * time.Second
+
+// Close shuts the server down: it stops accepting connections, ends pending fault delays at once, waits up
+// to CloseGrace for the requests in progress to finish, then closes the connections of those still running
+// (a client stalled in the middle of a body, say) and returns once their handlers have. Close may be called
+// more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.done)
-		s.ts.Close()
+		closed := make(chan struct{})
+		go func() { s.ts.Close(); close(closed) }()
+		grace := time.NewTimer(CloseGrace)
+		defer grace.Stop()
+		select {
+		case <-closed:
+		case <-grace.C:
+			s.ts.CloseClientConnections()
+			<-closed
+		}
 	})
 }
 
@@ -215,6 +243,10 @@ func (rp *reply) write(w http.ResponseWriter, requestID string) {
 
 // handle serves one request: read, route, record, fault, then the regular pipeline.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if isControl(r) {
+		s.serveControl(w, r)
+		return
+	}
 	x := &exchange{r: r, requestID: newUUID()}
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	x.body = body
@@ -244,7 +276,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("request body is larger than %d bytes", maxRequestBody)).write(w, x.requestID)
 		return
 	case readErr != nil:
-		return // The client went away while sending.
+		// Bad chunk framing, a body cut short or shorter than its Content-Length: never a success, which a
+		// silent return would be (net/http would answer 200). The connection cannot be reused.
+		w.Header().Set("Connection", "close")
+		s.problem(x, http.StatusBadRequest, "the request body could not be read: "+readErr.Error()).write(w, x.requestID)
+		return
 	case routeErr != nil && x.browser:
 		rp := browserPage(http.StatusMethodNotAllowed, "", "Method not allowed", "Open this page with GET.")
 		rp.header.Set("Allow", http.MethodGet)
