@@ -295,7 +295,7 @@ func TestTotalTimeout(t *testing.T) {
 	f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Delay: time.Minute, Times: 10})
 	r := f.amp(t, "connections", "list", "-p", testProject, "--timeout", "300ms")
 	wantCode(t, r, exitAPIServer)
-	wantContains(t, "stderr", r.stderr, "deadline exceeded")
+	wantContains(t, "stderr", r.stderr, "no reply from "+f.srv.URL+" within 300ms, the limit --timeout sets")
 }
 
 // -o jsonl streams the list (Connections.All): one Connection per line.

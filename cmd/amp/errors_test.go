@@ -185,7 +185,7 @@ func TestServerAndNetworkErrorsExit4(t *testing.T) {
 		f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Delay: time.Minute}) // ended by Close
 		r := f.amp(t, append(list, "--max-attempts", "1", "--attempt-timeout", "50ms")...)
 		wantCode(t, r, exitAPIServer)
-		wantContains(t, "stderr", r.stderr, "amp: listConnections: attempt timed out")
+		wantContains(t, "stderr", r.stderr, "amp: listConnections: no reply from "+f.srv.URL+": the attempt was cut after 50ms by --attempt-timeout")
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()

@@ -27,8 +27,12 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	stderrTTY      bool   // stderr is a terminal: amp says what it waits for
-	cancel         func() // ends the deadline of --timeout
+	stderrTTY      bool          // stderr is a terminal: amp says what it waits for
+	waitNotice     time.Duration // how often amp says what it still waits for, on a terminal
+	cancel         func()        // ends the deadline of --timeout
+	deadline       context.Context
+	server         string    // the API base URL the command calls
+	call           callState // the API call in progress, as the SDK's hooks tell it
 
 	// Global flags.
 	apiKeyFile     string
@@ -53,15 +57,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return runApp(ctx, args, stdin, stdout, stderr, getenv, isTerminal(stderr))
 }
 
-// runApp is run with whether stderr is a terminal given (tests give true).
-func runApp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, stderrTTY bool) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, stderrTTY: stderrTTY, cancel: func() {}}
+// runApp is run with whether stderr is a terminal given (tests give true), and test settings.
+func runApp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, stderrTTY bool, set ...func(*app)) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}, getenv: getenv, stderrTTY: stderrTTY,
+		waitNotice: defaultWaitNotice, cancel: func() {}}
+	for _, f := range set {
+		f(a)
+	}
 	defer func() { a.cancel() }()
 	root := a.newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetErr(a.stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
@@ -182,7 +190,7 @@ func (a *app) newClient(cmd *cobra.Command) (*client.Client, error) {
 	if a.timeout > 0 {
 		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
 		cmd.SetContext(ctx)
-		a.cancel = cancel
+		a.cancel, a.deadline = cancel, ctx
 	}
 	key, err := a.resolveAPIKey()
 	if err != nil {
@@ -194,15 +202,15 @@ func (a *app) newClient(cmd *cobra.Command) (*client.Client, error) {
 	if serverURL == "" {
 		serverURL = strings.TrimSpace(a.getenv(envServerURL))
 	}
+	a.server = client.DefaultServerURL
 	if serverURL != "" {
 		opts = append(opts, client.WithServerURL(serverURL))
+		a.server = serverURL
 	}
 	if a.attemptTimeout > 0 {
 		opts = append(opts, client.WithTimeout(a.attemptTimeout))
 	}
-	if a.stderrTTY && !a.quiet {
-		opts = append(opts, client.WithHooks(client.Hooks{Retry: a.sayRetry}))
-	}
+	opts = append(opts, client.WithHooks(a.hooks()))
 	switch {
 	case a.maxAttempts == 1:
 		opts = append(opts, client.WithoutRetries())
