@@ -78,6 +78,7 @@ func (a *app) fail(cmd *cobra.Command, err error) int {
 		b.WriteString(line)
 	} else {
 		describeError(&b, err)
+		b.WriteString(a.v1Hint(err))
 	}
 	if code == exitUsage && cmd != nil {
 		fmt.Fprintf(&b, "Run '%s --help' for usage.\n", cmd.CommandPath())

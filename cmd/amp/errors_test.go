@@ -32,8 +32,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"bad timeout", []string{"connections", "list", "-p", "x", "--timeout", "soon"}, `invalid argument "soon" for "--timeout"`},
 		{"negative max attempts", []string{"connections", "list", "-p", "x", "--max-attempts", "-1"}, "invalid --max-attempts -1"},
 		{"refused by the SDK", []string{"connections", "get", "c", "-p", "."}, `amp: invalid ProjectIDOrName: "." would address another URL`},
-		{"bad server URL", []string{"connections", "list", "-p", "x", "--server-url", "ftp://example.com"}, "amp: invalid ServerURL"},
-		{"plain http to a remote host", []string{"connections", "list", "-p", "x", "--server-url", "http://example.com/v1"}, "amp: invalid ServerURL"},
+		{"bad server URL", []string{"connections", "list", "-p", "x", "--server-url", "ftp://example.com"}, `amp: invalid --server-url "ftp://example.com"`},
+		{"plain http to a remote host", []string{"connections", "list", "-p", "x", "--server-url", "http://example.com/v1"}, `amp: invalid --server-url "http://example.com/v1": plain http to a host that is not loopback would send the API key in cleartext; use https, or --insecure-http to allow it`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runAmp(t, f.env, "", tc.args...)

@@ -198,12 +198,15 @@ func (a *app) newClient(cmd *cobra.Command) (*client.Client, error) {
 	}
 	a.apiKey = key
 	opts := []client.Option{client.WithAPIKey(key)}
-	serverURL := a.serverURL
+	serverURL, source := a.serverURL, "--server-url"
 	if serverURL == "" {
-		serverURL = strings.TrimSpace(a.getenv(envServerURL))
+		serverURL, source = strings.TrimSpace(a.getenv(envServerURL)), envServerURL
 	}
 	a.server = client.DefaultServerURL
 	if serverURL != "" {
+		if err := checkServerURL(serverURL, a.insecureHTTP); err != nil {
+			return nil, usageErrorf("invalid %s %q: %v", source, serverURL, err)
+		}
 		opts = append(opts, client.WithServerURL(serverURL))
 		a.server = serverURL
 	}

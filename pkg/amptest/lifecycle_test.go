@@ -218,3 +218,21 @@ func TestRecorderOverHTTP(t *testing.T) {
 		t.Errorf("%d requests after the reset over HTTP (control requests must not be recorded)", n)
 	}
 }
+
+// A request outside /v1 — a server URL without it — is told where the API is (issue 20, item 7).
+func TestNotFoundOutsideV1SaysWhereTheAPIIs(t *testing.T) {
+	t.Parallel()
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequest(http.MethodGet, strings.TrimSuffix(srv.URL, "/v1")+"/projects/p/connections", nil)
+	req.Header.Set("X-Api-Key", srv.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "every operation is under /v1") {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+}

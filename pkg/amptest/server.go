@@ -357,8 +357,11 @@ func (s *Server) routeProblem(x *exchange, routeErr error) *reply {
 		rp.header.Set("Allow", strings.Join(allowed, ", "))
 		return rp
 	}
-	return s.problem(x, http.StatusNotFound, fmt.Sprintf("no API operation at %s %s (%v)",
-		x.r.Method, x.r.URL.EscapedPath(), routeErr))
+	detail := fmt.Sprintf("no API operation at %s %s (%v)", x.r.Method, x.r.URL.EscapedPath(), routeErr)
+	if !strings.HasPrefix(x.r.URL.Path, apiBasePath+"/") {
+		detail += "; every operation is under " + apiBasePath + ": does the server URL lack it?"
+	}
+	return s.problem(x, http.StatusNotFound, detail)
 }
 
 // problem builds an application/problem+json reply for status with the fields every problem of the fake
