@@ -66,7 +66,7 @@ func TestListTable(t *testing.T) {
 		t.Fatalf("table has %d lines, want header and 2 rows:\n%s", len(lines), r.stdout)
 	}
 	header := lines[0]
-	if got := strings.Join(strings.Fields(header), " "); got != "ID PROVIDER GROUP CONSUMER AUTH SCHEME STATUS CREATED" {
+	if got := strings.Join(strings.Fields(header), " "); got != "ID PROVIDER GROUP CONSUMER WORKSPACE AUTH SCHEME STATUS CREATED" {
 		t.Errorf("header = %q", got)
 	}
 	// Aligned: every value starts in its header's column.

@@ -273,7 +273,7 @@ func TestTableCellsAreCleaned(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := tableRows(b.String())
-	if len(rows) != 2 || len(rows[1]) != 7 || rows[1][0] != `id\t1` || rows[1][1] != `evil\x1b]0;title\a` || rows[1][2] != `g\nx` {
+	if len(rows) != 2 || len(rows[1]) != 8 || rows[1][0] != `id\t1` || rows[1][1] != `evil\x1b]0;title\a` || rows[1][2] != `g\nx` {
 		t.Errorf("table:\n%s", b.String())
 	}
 }

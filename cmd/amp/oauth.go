@@ -32,7 +32,7 @@ access. --open also opens it in a browser, where this machine has one. With amp 
 consent from a shell with amp fake approve URL.`,
 		Example: `  amp oauth connect --project my-project --provider salesforce --group-ref acme --consumer-ref jane --open
   amp fake approve "$(amp oauth connect -p test --provider salesforce --group-ref g --consumer-ref c)"`,
-		Args:              cobra.NoArgs,
+		Args:              noArgsButProject,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			c, err := a.newClient(cmd)

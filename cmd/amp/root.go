@@ -84,8 +84,9 @@ Authentication: the Ampersand API key comes from the AMPERSAND_API_KEY environme
 named by --api-key-file; it is never accepted as a flag value. Provider credentials are read from files
 too (a path, or - for stdin).
 
-Output: -o table (aligned columns) or -o json (the API's JSON; list prints an array). The default is table
-when stdout is a terminal and JSON when it is piped or redirected.
+Output: -o table (aligned columns), -o json (the API's JSON; list prints an array) or -o jsonl (one JSON
+object per line; list streams, in constant memory). The default is table when stdout is a terminal and JSON
+when it is piped or redirected.
 
 Exit codes:
   0  success
@@ -120,6 +121,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "jsonl"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.MarkPersistentFlagFilename("api-key-file")
 
+	root.SetFlagErrorFunc(suggestFlag)
 	root.AddCommand(a.newConnectionsCmd(), a.newOAuthCmd(), a.newFakeCmd())
 	return root
 }
