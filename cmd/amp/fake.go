@@ -75,8 +75,9 @@ With --addr 0.0.0.0:PORT (in a container, say) the fake listens on every interfa
 still the loopback one, which works on the same host. From another host use this host's address instead;
 amp needs --insecure-http to send the key over plain http to it.
 
-The recorder of the requests received (the last 1000, bodies cut at 16 KiB) is at /_amptest/requests on
-the same origin: GET reads it as JSON, DELETE resets it; both need the X-Api-Key header.
+The recorder of the requests received (the last 1000, bodies cut at 16 KiB, 32 MiB at most) is at
+/_amptest/requests on the same origin: GET reads it as JSON, DELETE resets it; both need the X-Api-Key
+header.
 
 On SIGINT or SIGTERM the fake waits up to 2 s for the requests in progress, then closes their connections.`,
 		Example: `  amp fake serve --addr 127.0.0.1:8080 --key test-key

@@ -14,12 +14,13 @@ import (
 const Redacted = "[REDACTED]"
 
 // The bounds of the recorder, so that a fake that runs for hours (amp fake serve) stays the same size: it
-// keeps the last RecordedRequests requests, and at most RecordedBodyBytes of each body — at most 16 MiB of
-// bodies in all. Headers are bounded by the server's limit on a request's header block: 16 KiB (and Go's
-// slack of 4 KiB); a larger one is answered 431 Request Header Fields Too Large.
+// keeps the last RecordedRequests requests, each body cut to its first RecordedBodyBytes, and drops the
+// oldest sooner when those it keeps would hold more than RecordedBytes (bodies, paths, queries and headers
+// counted) — as a few requests with huge headers or URLs would.
 const (
 	RecordedRequests  = 1000
 	RecordedBodyBytes = 16 << 10
+	RecordedBytes     = 32 << 20
 )
 
 // Request is a request as the server received it, recorded for assertions.
@@ -106,26 +107,40 @@ func (s *Server) ResetRequests() {
 	s.requests = ring{}
 }
 
-// ring holds the last RecordedRequests requests. Its zero value is empty.
+// ring holds the last requests within the bounds RecordedRequests and RecordedBytes. Its zero value is empty.
 type ring struct {
-	reqs []Request // grows to RecordedRequests, then is overwritten in place
-	next int       // where the next request goes once reqs is full: the oldest one
+	reqs  []Request // oldest first
+	bytes int       // the size of reqs, by size
 }
 
 func (r *ring) add(req Request) {
-	if len(r.reqs) < RecordedRequests {
-		r.reqs = append(r.reqs, req)
-		return
+	r.reqs = append(r.reqs, req)
+	r.bytes += size(&req)
+	for len(r.reqs) > 1 && (len(r.reqs) > RecordedRequests || r.bytes > RecordedBytes) {
+		r.bytes -= size(&r.reqs[0])
+		r.reqs[0] = Request{} // the backing array must not keep what was dropped
+		r.reqs = r.reqs[1:]
 	}
-	r.reqs[r.next] = req
-	r.next = (r.next + 1) % RecordedRequests
 }
 
 // copies returns deep copies of the requests, oldest first.
 func (r *ring) copies() []Request {
 	out := make([]Request, len(r.reqs))
-	for i := range r.reqs {
-		out[i] = r.reqs[(r.next+i)%len(r.reqs)].clone()
+	for i, req := range r.reqs {
+		out[i] = req.clone()
 	}
 	return out
+}
+
+// size is roughly the memory a recorded request holds: its body, its path and query (twice, parsed) and its
+// headers.
+func size(r *Request) int {
+	n := len(r.Body) + 2*(len(r.Path)+len(r.RawQuery))
+	for k, vs := range r.Header {
+		n += len(k)
+		for _, v := range vs {
+			n += len(v)
+		}
+	}
+	return n
 }

@@ -22,10 +22,6 @@ import (
 // maxRequestBody is the largest request body the server reads; a larger one is answered with 413.
 const maxRequestBody = 1 << 20
 
-// maxHeaderBytes bounds a request's header block (net/http answers 431 beyond it, with a little slack), and
-// so what the recorder keeps of each request's headers.
-const maxHeaderBytes = 16 << 10
-
 // Server is a running in-memory fake of the Ampersand connections API. Create it with NewServer and stop it
 // with Close. All of its methods are safe for concurrent use.
 type Server struct {
@@ -141,7 +137,6 @@ func NewServer(opts ...Option) *Server {
 		st:     st,
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
-	s.ts.Config.MaxHeaderBytes = maxHeaderBytes
 	if cfg.listener != nil {
 		s.ts.Listener.Close()
 		s.ts.Listener = cfg.listener
