@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,7 +24,14 @@ func approve(ctx context.Context, raw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// The fake answers the consent itself; should a reply redirect, it is followed only to loopback.
+	hc := &http.Client{CheckRedirect: func(next *http.Request, _ []*http.Request) error {
+		if !isLoopbackHost(next.URL.Hostname()) {
+			return fmt.Errorf("refusing to follow a redirect to %s, which is not loopback", next.URL.Host)
+		}
+		return nil
+	}}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("opening the authorization URL: %w", err)
 	}
@@ -36,9 +44,14 @@ func approve(ctx context.Context, raw string) (string, error) {
 	return id, nil
 }
 
-// isLoopbackHost reports whether host is localhost or a loopback address.
+// isLoopbackHost reports whether host (a URL's Hostname: no port, no brackets) is "localhost" or an IP address
+// in 127.0.0.0/8 or ::1. A name that merely starts with "127." is not.
 func isLoopbackHost(host string) bool {
-	return host == "localhost" || host == "::1" || strings.HasPrefix(host, "127.")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // htmlText drops the tags of a small HTML page, for an error message.

@@ -55,14 +55,15 @@ func (a *app) newListCmd() *cobra.Command {
 		Long: `List the connections of a project, optionally only those of one provider, group or consumer (filters
 combine). Credentials are never included.
 
-Table columns: ID, PROVIDER, GROUP (group ref), CONSUMER (consumer ref), AUTH SCHEME, STATUS, CREATED (UTC).
+Table columns: ID, PROVIDER, GROUP (group ref), CONSUMER (consumer ref), WORKSPACE (provider workspace ref),
+AUTH SCHEME, STATUS, CREATED (UTC).
 JSON: an array of the API's Connection objects ([] when there are none). JSON lines (-o jsonl): one
 Connection per line, printed as it arrives — the list is streamed, so a project of any size is listed in
 constant memory.`,
 		Example: `  amp connections list --project my-project
   amp connections list --project my-project --provider salesforce --group-ref acme -o json | jq -r '.[].id'
   amp connections list --project big-project -o jsonl --timeout 0 > connections.jsonl`,
-		Args:              cobra.NoArgs,
+		Args:              noArgsButProject,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			c, err := a.newClient(cmd)
@@ -133,6 +134,10 @@ Credential values are masked (their first 4 characters and "…") in both table 
 			if err != nil {
 				return err
 			}
+			if req.IncludeCreds && !returnsCredentials(conn.AuthScheme) {
+				fmt.Fprintf(a.stderr, "amp: --include-creds: the API does not return the credentials of %s connections "+
+					"(only those of %s and %s ones)\n", clean(string(conn.AuthScheme)), client.AuthSchemeAPIKey, client.AuthSchemeOAuth2AuthorizationCode)
+			}
 			return a.printConnection(conn, showSecrets)
 		}),
 	}
@@ -146,6 +151,26 @@ Credential values are masked (their first 4 characters and "…") in both table 
 		[]string{string(client.RefreshModeForce), string(client.RefreshModeIfExpired)}, cobra.ShellCompDirectiveNoFileComp))
 	noFlagValues(cmd, "project")
 	return cmd
+}
+
+// returnsCredentials reports whether the API returns the credentials of connections of this auth scheme: the
+// Connection model carries only an API key and OAuth2 authorization-code tokens.
+func returnsCredentials(scheme client.AuthScheme) bool {
+	switch scheme {
+	case client.AuthSchemeAPIKey, client.AuthSchemeOAuth2AuthorizationCode, client.AuthSchemeOAuth2AuthorizationCodePKCE, client.AuthSchemeNone:
+		return true // none has nothing to return
+	}
+	return false
+}
+
+// noArgsButProject is cobra.NoArgs for a command that takes its project from -p: a stray argument is most
+// likely the project, and the error says how to give it.
+func noArgsButProject(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return usageErrorf("%s takes no arguments, unexpected argument %q: to name the project, use -p %s (--project)",
+		cmd.CommandPath(), args[0], args[0])
 }
 
 // newDeleteCmd returns `amp connections delete`: Connections.Delete.

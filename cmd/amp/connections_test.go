@@ -66,7 +66,7 @@ func TestListTable(t *testing.T) {
 		t.Fatalf("table has %d lines, want header and 2 rows:\n%s", len(lines), r.stdout)
 	}
 	header := lines[0]
-	if got := strings.Join(strings.Fields(header), " "); got != "ID PROVIDER GROUP CONSUMER AUTH SCHEME STATUS CREATED" {
+	if got := strings.Join(strings.Fields(header), " "); got != "ID PROVIDER GROUP CONSUMER WORKSPACE AUTH SCHEME STATUS CREATED" {
 		t.Errorf("header = %q", got)
 	}
 	// Aligned: every value starts in its header's column.
@@ -295,7 +295,7 @@ func TestTotalTimeout(t *testing.T) {
 	f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Delay: time.Minute, Times: 10})
 	r := f.amp(t, "connections", "list", "-p", testProject, "--timeout", "300ms")
 	wantCode(t, r, exitAPIServer)
-	wantContains(t, "stderr", r.stderr, "deadline exceeded")
+	wantContains(t, "stderr", r.stderr, "no reply from "+f.srv.URL+" within 300ms, the limit --timeout sets")
 }
 
 // -o jsonl streams the list (Connections.All): one Connection per line.

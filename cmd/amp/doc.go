@@ -24,11 +24,14 @@
 //
 // Global flags: --api-key-file PATH, --server-url URL (default $AMPERSAND_SERVER_URL, else the real API),
 // --timeout DURATION (the whole call, retries included; default 30s, 0: none), --attempt-timeout DURATION,
-// --max-attempts N (1 disables retries), --insecure-http, --verbose, --quiet and -o table|json (default:
-// table when stdout is a terminal, JSON otherwise). JSON output is the API's JSON; list prints an array.
-// Credential values in get output are masked unless --show-secrets is given. When stderr is a terminal, amp
-// says what it is waiting for ("amp: attempt 1 failed: 503 Service Unavailable; retrying in 0.5s") unless
-// --quiet is given. delete confirms what it deleted.
+// --max-attempts N (1 disables retries), --insecure-http, --verbose, --quiet and -o table|json|jsonl
+// (default: table when stdout is a terminal, JSON otherwise). JSON output is the API's JSON; list prints an
+// array, or with jsonl one object per line, streamed. Credential values in get output are masked unless
+// --show-secrets is given. When stderr is a terminal, amp says what it is waiting for ("amp: waiting for a
+// reply from URL (listConnections, attempt 1; 3s so far, --timeout 30s)", "amp: attempt 1 failed: 503
+// Service Unavailable; retrying in 0.5s") unless --quiet is given; a wait that runs out ends with one line
+// naming the server and the flag that bounds it. delete confirms what it deleted. A mistyped flag gets a
+// suggestion ("did you mean --project?").
 //
 // # Exit codes
 //
@@ -51,4 +54,7 @@
 //	AMPERSAND_API_KEY=amptest-…
 //
 // amp itself reads both variables, so exporting them points amp (and any program that reads them) at the fake.
+// --env-file PATH also writes them to a file once the fake listens (and removes it when it stops), for
+// scripts that start the fake in the background. The requests it received are at /_amptest/requests on the
+// same origin (GET reads, DELETE resets, with the X-Api-Key header).
 package main

@@ -74,7 +74,12 @@ func (a *app) fail(cmd *cobra.Command, err error) int {
 		err, code = re.err, exitCode(re.err)
 	}
 	var b strings.Builder
-	describeError(&b, err)
+	if line := a.noReplyLine(err); line != "" {
+		b.WriteString(line)
+	} else {
+		describeError(&b, err)
+		b.WriteString(a.v1Hint(err))
+	}
 	if code == exitUsage && cmd != nil {
 		fmt.Fprintf(&b, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}

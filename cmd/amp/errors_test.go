@@ -32,8 +32,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"bad timeout", []string{"connections", "list", "-p", "x", "--timeout", "soon"}, `invalid argument "soon" for "--timeout"`},
 		{"negative max attempts", []string{"connections", "list", "-p", "x", "--max-attempts", "-1"}, "invalid --max-attempts -1"},
 		{"refused by the SDK", []string{"connections", "get", "c", "-p", "."}, `amp: invalid ProjectIDOrName: "." would address another URL`},
-		{"bad server URL", []string{"connections", "list", "-p", "x", "--server-url", "ftp://example.com"}, "amp: invalid ServerURL"},
-		{"plain http to a remote host", []string{"connections", "list", "-p", "x", "--server-url", "http://example.com/v1"}, "amp: invalid ServerURL"},
+		{"bad server URL", []string{"connections", "list", "-p", "x", "--server-url", "ftp://example.com"}, `amp: invalid --server-url "ftp://example.com"`},
+		{"plain http to a remote host", []string{"connections", "list", "-p", "x", "--server-url", "http://example.com/v1"}, `amp: invalid --server-url "http://example.com/v1": plain http to a host that is not loopback would send the API key in cleartext; use https, or --insecure-http to allow it`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runAmp(t, f.env, "", tc.args...)
@@ -185,7 +185,7 @@ func TestServerAndNetworkErrorsExit4(t *testing.T) {
 		f.srv.InjectFault(amptest.OpListConnections, amptest.Fault{Delay: time.Minute}) // ended by Close
 		r := f.amp(t, append(list, "--max-attempts", "1", "--attempt-timeout", "50ms")...)
 		wantCode(t, r, exitAPIServer)
-		wantContains(t, "stderr", r.stderr, "amp: listConnections: attempt timed out")
+		wantContains(t, "stderr", r.stderr, "amp: listConnections: no reply from "+f.srv.URL+": the attempt was cut after 50ms by --attempt-timeout")
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()
@@ -273,7 +273,7 @@ func TestTableCellsAreCleaned(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := tableRows(b.String())
-	if len(rows) != 2 || len(rows[1]) != 7 || rows[1][0] != `id\t1` || rows[1][1] != `evil\x1b]0;title\a` || rows[1][2] != `g\nx` {
+	if len(rows) != 2 || len(rows[1]) != 8 || rows[1][0] != `id\t1` || rows[1][1] != `evil\x1b]0;title\a` || rows[1][2] != `g\nx` {
 		t.Errorf("table:\n%s", b.String())
 	}
 }

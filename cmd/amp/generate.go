@@ -41,7 +41,7 @@ Generate is not idempotent: it is retried only when the server cannot have creat
   pass show hubspot | amp connections generate -p my-project --provider hubspot --group-ref acme \
       --consumer-ref jane --api-key-credential-file -
   amp connections generate --project my-project --params-file connection.json`,
-		Args:              cobra.NoArgs,
+		Args:              noArgsButProject,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("params-file") {

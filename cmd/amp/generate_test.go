@@ -72,7 +72,7 @@ func TestGenerateWithFlags(t *testing.T) {
 	t.Run("no credential", func(t *testing.T) {
 		r := f.amp(t, "connections", "generate", "-p", testProject, "--provider", "acme", "--group-ref", "g", "--consumer-ref", "c", "-o", "table")
 		wantCode(t, r, exitOK)
-		if rows := tableRows(r.stdout); len(rows) != 2 || rows[1][1] != "acme" || rows[1][4] != "none" {
+		if rows := tableRows(r.stdout); len(rows) != 2 || rows[1][1] != "acme" || rows[1][5] != "none" {
 			t.Errorf("table:\n%s", r.stdout)
 		}
 	})
@@ -127,7 +127,7 @@ func TestGenerateUsageErrors(t *testing.T) {
 		{"params file trailing data", append(base, "--params-file", "-"), `{"provider": "x"} {}`, "unexpected data after the JSON document"},
 		{"params file incomplete", append(base, "--params-file", "-"), `{"provider": "x"}`, "amp: invalid Params.GroupRef: is required"},
 		{"stdin twice", append(base, "--params-file", "-", "--api-key-file", "-"), "{}", "--params-file and --api-key-file both read stdin (-): only one can"},
-		{"arguments", append(generateArgs, "extra"), "", `unknown command "extra"`},
+		{"arguments", append(generateArgs, "extra"), "", `unexpected argument "extra": to name the project, use -p extra`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.ampStdin(t, tc.stdin, tc.args...)

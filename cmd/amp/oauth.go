@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os/exec"
@@ -33,7 +32,7 @@ access. --open also opens it in a browser, where this machine has one. With amp 
 consent from a shell with amp fake approve URL.`,
 		Example: `  amp oauth connect --project my-project --provider salesforce --group-ref acme --consumer-ref jane --open
   amp fake approve "$(amp oauth connect -p test --provider salesforce --group-ref g --consumer-ref c)"`,
-		Args:              cobra.NoArgs,
+		Args:              noArgsButProject,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			c, err := a.newClient(cmd)
@@ -44,7 +43,7 @@ consent from a shell with amp fake approve URL.`,
 			if err != nil {
 				return err
 			}
-			return a.printURL(cmd.Context(), u, open)
+			return a.printURL(u, open)
 		}),
 	}
 	addProjectFlag(cmd, &p.ProjectIDOrName)
@@ -82,7 +81,7 @@ func (a *app) newOAuthUpdateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.printURL(cmd.Context(), u, open)
+			return a.printURL(u, open)
 		}),
 	}
 	addProjectFlag(cmd, &req.ProjectIDOrName)
@@ -94,7 +93,7 @@ func (a *app) newOAuthUpdateCmd() *cobra.Command {
 // printURL prints u (the SDK has checked it is a safe https URL, or http from a loopback fake) — as a line
 // even when stdout is piped, so that "$(amp oauth connect …)" is the URL; as JSON only with -o json — and,
 // with open, starts the platform's URL opener; without one it says so on stderr and succeeds.
-func (a *app) printURL(ctx context.Context, u *url.URL, open bool) error {
+func (a *app) printURL(u *url.URL, open bool) error {
 	if a.output == string(formatJSON) {
 		if err := writeJSON(a.stdout, struct {
 			URL string `json:"url"`
@@ -112,9 +111,14 @@ func (a *app) printURL(ctx context.Context, u *url.URL, open bool) error {
 		fmt.Fprintf(a.stderr, "amp: no browser to open (%s not found): open the URL yourself\n", name)
 		return nil
 	}
-	if err := exec.CommandContext(ctx, name, append(args, u.String())...).Start(); err != nil {
+	// Not on ctx: the opener (and the browser it may become) must outlive amp, whose context ends as it
+	// returns. amp does not wait for it; it is released so that nothing is kept for it.
+	cmd := exec.Command(name, append(args, u.String())...)
+	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(a.stderr, "amp: could not open a browser: %v\n", err)
+		return nil
 	}
+	_ = cmd.Process.Release()
 	return nil
 }
 

@@ -20,7 +20,7 @@ func TestOAuthFromTheShell(t *testing.T) {
 	}
 	r = f.amp(t, "fake", "approve", authURL)
 	wantCode(t, r, exitOK)
-	id := strings.TrimSuffix(strings.TrimPrefix(r.stdout, "Approved: connection "), ".\n")
+	id := strings.TrimSuffix(r.stdout, "\n") // the bare ID: stdout is not a terminal
 	conn, ok := f.srv.Connection(testProject, id)
 	if !ok || conn.AuthScheme != client.AuthSchemeOAuth2AuthorizationCode || conn.Status != client.ConnectionStatusWorking {
 		t.Fatalf("approve printed %q; stored %+v", r.stdout, conn)

@@ -98,14 +98,14 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // connectionColumns are the columns of the connections table.
-var connectionColumns = []string{"ID", "PROVIDER", "GROUP", "CONSUMER", "AUTH SCHEME", "STATUS", "CREATED"}
+var connectionColumns = []string{"ID", "PROVIDER", "GROUP", "CONSUMER", "WORKSPACE", "AUTH SCHEME", "STATUS", "CREATED"}
 
 // writeTable writes conns as aligned columns with a header line (and only the header when there are none).
 func writeTable(w io.Writer, conns []client.Connection) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	writeRow(tw, connectionColumns...)
 	for _, c := range conns {
-		writeRow(tw, c.ID, c.Provider, c.Group.GroupRef, c.Consumer.ConsumerRef, string(c.AuthScheme), string(c.Status),
+		writeRow(tw, c.ID, c.Provider, c.Group.GroupRef, c.Consumer.ConsumerRef, c.ProviderWorkspaceRef, string(c.AuthScheme), string(c.Status),
 			formatTime(c.CreateTime))
 	}
 	return tw.Flush()

@@ -27,8 +27,12 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	stderrTTY      bool   // stderr is a terminal: amp says what it waits for
-	cancel         func() // ends the deadline of --timeout
+	stderrTTY      bool          // stderr is a terminal: amp says what it waits for
+	waitNotice     time.Duration // how often amp says what it still waits for, on a terminal
+	cancel         func()        // ends the deadline of --timeout
+	deadline       context.Context
+	server         string    // the API base URL the command calls
+	call           callState // the API call in progress, as the SDK's hooks tell it
 
 	// Global flags.
 	apiKeyFile     string
@@ -53,15 +57,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return runApp(ctx, args, stdin, stdout, stderr, getenv, isTerminal(stderr))
 }
 
-// runApp is run with whether stderr is a terminal given (tests give true).
-func runApp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, stderrTTY bool) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, stderrTTY: stderrTTY, cancel: func() {}}
+// runApp is run with whether stderr is a terminal given (tests give true), and test settings.
+func runApp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, stderrTTY bool, set ...func(*app)) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}, getenv: getenv, stderrTTY: stderrTTY,
+		waitNotice: defaultWaitNotice, cancel: func() {}}
+	for _, f := range set {
+		f(a)
+	}
 	defer func() { a.cancel() }()
 	root := a.newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetErr(a.stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
@@ -76,8 +84,9 @@ Authentication: the Ampersand API key comes from the AMPERSAND_API_KEY environme
 named by --api-key-file; it is never accepted as a flag value. Provider credentials are read from files
 too (a path, or - for stdin).
 
-Output: -o table (aligned columns) or -o json (the API's JSON; list prints an array). The default is table
-when stdout is a terminal and JSON when it is piped or redirected.
+Output: -o table (aligned columns), -o json (the API's JSON; list prints an array) or -o jsonl (one JSON
+object per line; list streams, in constant memory). The default is table when stdout is a terminal and JSON
+when it is piped or redirected.
 
 Exit codes:
   0  success
@@ -112,6 +121,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "jsonl"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.MarkPersistentFlagFilename("api-key-file")
 
+	root.SetFlagErrorFunc(suggestFlag)
 	root.AddCommand(a.newConnectionsCmd(), a.newOAuthCmd(), a.newFakeCmd())
 	return root
 }
@@ -182,7 +192,7 @@ func (a *app) newClient(cmd *cobra.Command) (*client.Client, error) {
 	if a.timeout > 0 {
 		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
 		cmd.SetContext(ctx)
-		a.cancel = cancel
+		a.cancel, a.deadline = cancel, ctx
 	}
 	key, err := a.resolveAPIKey()
 	if err != nil {
@@ -190,19 +200,22 @@ func (a *app) newClient(cmd *cobra.Command) (*client.Client, error) {
 	}
 	a.apiKey = key
 	opts := []client.Option{client.WithAPIKey(key)}
-	serverURL := a.serverURL
+	serverURL, source := a.serverURL, "--server-url"
 	if serverURL == "" {
-		serverURL = strings.TrimSpace(a.getenv(envServerURL))
+		serverURL, source = strings.TrimSpace(a.getenv(envServerURL)), envServerURL
 	}
+	a.server = client.DefaultServerURL
 	if serverURL != "" {
+		if err := checkServerURL(serverURL, a.insecureHTTP); err != nil {
+			return nil, usageErrorf("invalid %s %q: %v", source, serverURL, err)
+		}
 		opts = append(opts, client.WithServerURL(serverURL))
+		a.server = serverURL
 	}
 	if a.attemptTimeout > 0 {
 		opts = append(opts, client.WithTimeout(a.attemptTimeout))
 	}
-	if a.stderrTTY && !a.quiet {
-		opts = append(opts, client.WithHooks(client.Hooks{Retry: a.sayRetry}))
-	}
+	opts = append(opts, client.WithHooks(a.hooks()))
 	switch {
 	case a.maxAttempts == 1:
 		opts = append(opts, client.WithoutRetries())

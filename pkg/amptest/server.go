@@ -42,7 +42,7 @@ type Server struct {
 	mu       sync.Mutex // guards st, faults and requests
 	st       *store
 	faults   []*faultEntry
-	requests []Request
+	requests ring
 }
 
 // Option configures a Server; pass options to NewServer.
@@ -54,19 +54,6 @@ type config struct {
 	projects []Project
 	listener net.Listener
 	errs     []error
-}
-
-// WithListener makes the server accept connections on l (for example one bound to a fixed address, as
-// `amp fake serve --addr` does) instead of a new listener on a random loopback port. Server.URL is derived
-// from l's address; Close closes l.
-func WithListener(l net.Listener) Option {
-	return func(c *config) {
-		if l == nil {
-			c.errs = append(c.errs, errors.New("WithListener: the listener must not be nil"))
-			return
-		}
-		c.listener = l
-	}
 }
 
 // WithAPIKey sets the API key the server accepts. The default is a random key "amptest-<hex>"; either way it
@@ -155,18 +142,32 @@ func NewServer(opts ...Option) *Server {
 		s.ts.Listener = cfg.listener
 	}
 	// What Start makes ts.URL, set before: with WithListener, requests may arrive as soon as it starts.
-	s.origin = "http://" + s.ts.Listener.Addr().String()
+	s.origin = originOf(s.ts.Listener.Addr())
 	s.ts.Start()
 	s.URL = s.origin + apiBasePath
 	return s
 }
 
-// Close shuts the server down and waits for the requests in progress to finish; pending fault delays end at
-// once. Close may be called more than once.
+// CloseGrace is how long Close waits for the requests in progress before it closes their connections.
+const CloseGrace = 2 * time.Second
+
+// Close shuts the server down: it stops accepting connections, ends pending fault delays at once, waits up
+// to CloseGrace for the requests in progress to finish, then closes the connections of those still running
+// (a client stalled in the middle of a body, say) and returns once their handlers have. Close may be called
+// more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.done)
-		s.ts.Close()
+		closed := make(chan struct{})
+		go func() { s.ts.Close(); close(closed) }()
+		grace := time.NewTimer(CloseGrace)
+		defer grace.Stop()
+		select {
+		case <-closed:
+		case <-grace.C:
+			s.ts.CloseClientConnections()
+			<-closed
+		}
 	})
 }
 
@@ -215,6 +216,10 @@ func (rp *reply) write(w http.ResponseWriter, requestID string) {
 
 // handle serves one request: read, route, record, fault, then the regular pipeline.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if isControl(r) {
+		s.serveControl(w, r)
+		return
+	}
 	x := &exchange{r: r, requestID: newUUID()}
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	x.body = body
@@ -244,7 +249,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("request body is larger than %d bytes", maxRequestBody)).write(w, x.requestID)
 		return
 	case readErr != nil:
-		return // The client went away while sending.
+		// Bad chunk framing, a body cut short or shorter than its Content-Length: never a success, which a
+		// silent return would be (net/http would answer 200). The connection cannot be reused.
+		w.Header().Set("Connection", "close")
+		s.problem(x, http.StatusBadRequest, "the request body could not be read: "+readErr.Error()).write(w, x.requestID)
+		return
 	case routeErr != nil && x.browser:
 		rp := browserPage(http.StatusMethodNotAllowed, "", "Method not allowed", "Open this page with GET.")
 		rp.header.Set("Allow", http.MethodGet)
@@ -325,8 +334,11 @@ func (s *Server) routeProblem(x *exchange, routeErr error) *reply {
 		rp.header.Set("Allow", strings.Join(allowed, ", "))
 		return rp
 	}
-	return s.problem(x, http.StatusNotFound, fmt.Sprintf("no API operation at %s %s (%v)",
-		x.r.Method, x.r.URL.EscapedPath(), routeErr))
+	detail := fmt.Sprintf("no API operation at %s %s (%v)", x.r.Method, x.r.URL.EscapedPath(), routeErr)
+	if !strings.HasPrefix(x.r.URL.Path, apiBasePath+"/") {
+		detail += "; every operation is under " + apiBasePath + ": does the server URL lack it?"
+	}
+	return s.problem(x, http.StatusNotFound, detail)
 }
 
 // problem builds an application/problem+json reply for status with the fields every problem of the fake
