@@ -98,14 +98,14 @@ func TestFakeServeSoakMemoryStaysFlat(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	big := bytes.Repeat([]byte("x"), 900<<10) // not JSON: rejected with 400 after it was read in full
+	big := bytes.Repeat([]byte("x"), 900<<10) // not JSON: rejected with 422 (generate's status for invalid input) after it was read in full
 	round := func() {
 		var wg sync.WaitGroup
 		for w := range 4 {
 			wg.Go(func() {
 				for i := w; i < 99; i += 4 {
-					if code := send(http.MethodPost, apiURL+"/projects/soak/connections:generate", big); code != http.StatusBadRequest {
-						t.Errorf("a 900 KB body that is not JSON: %d, want 400", code)
+					if code := send(http.MethodPost, apiURL+"/projects/soak/connections:generate", big); code != http.StatusUnprocessableEntity {
+						t.Errorf("a 900 KB body that is not JSON: %d, want 422", code)
 						return
 					}
 				}
