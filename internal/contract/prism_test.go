@@ -132,7 +132,7 @@ func installPrism() (string, error) {
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		return "", err
+		cache = os.TempDir() // no HOME: still outside the tree
 	}
 	sum := sha256.Sum256(append(pkg, lock...))
 	dir := filepath.Join(cache, "ampersand-go", "prism-"+hex.EncodeToString(sum[:6]))
