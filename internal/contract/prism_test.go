@@ -41,15 +41,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needPrism skips a test when Prism is not running (outside CI only: TestMain fails under CI).
-func needPrism(t *testing.T) string {
-	t.Helper()
-	if prismURL == "" {
-		t.Skip("Prism is not available (see the message above)")
-	}
-	return prismURL
-}
-
 // startPrism installs Prism (the version and dependency tree pinned by prism/package-lock.json) into a cache
 // folder outside the tree, once per lockfile, then serves a copy of the upstream document on a loopback
 // port. It returns a function that stops it.
