@@ -21,11 +21,11 @@ test: vet verify
 	$(GO) test -count=1 -run 'Memory|Budget|TokenGuard' ./pkg/client # allocation figures: without the race detector
 	$(MAKE) --no-print-directory fuzz bench-smoke otel-test apicompat-test webhookref-test
 
-## fuzz: run each fuzz target of pkg/client (every func Fuzz… in fuzz_test.go) for FUZZTIME, one at a time.
+## fuzz: run each fuzz target of pkg/client (every func Fuzz… in its *fuzz_test.go files) for FUZZTIME, one at a time.
 FUZZTIME ?= 10s
 .PHONY: fuzz
 fuzz:
-	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/fuzz_test.go); do \
+	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/*fuzz_test.go); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
 	done
