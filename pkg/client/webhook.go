@@ -30,7 +30,6 @@ type Webhook struct {
 	key       apiKey // the decoded secret, held (and redacted) like the API key
 	tolerance time.Duration
 	maxBody   int64
-	now       func() time.Time
 }
 
 // DefaultWebhookTolerance is how far a notification's timestamp may be from the receiver's clock, in either
@@ -96,7 +95,7 @@ func NewWebhook(secret string, opts ...WebhookOption) (*Webhook, error) {
 	if err != nil || len(key) == 0 {
 		return nil, fmt.Errorf("%w: want %s followed by the base64 of the key", ErrWebhookSecret, webhookSecretPrefix)
 	}
-	w := &Webhook{key: newAPIKey(string(key)), tolerance: DefaultWebhookTolerance, maxBody: DefaultWebhookMaxBodyBytes, now: time.Now}
+	w := &Webhook{key: newAPIKey(string(key)), tolerance: DefaultWebhookTolerance, maxBody: DefaultWebhookMaxBodyBytes}
 	for _, o := range opts {
 		o(w)
 	}
@@ -158,9 +157,11 @@ func (w *Webhook) Verify(body []byte, header http.Header) (*Notification, error)
 		return nil, fmt.Errorf("%w: %s %.40q is not Unix seconds", ErrWebhookMalformedHeader, names[1], ts)
 	}
 	sent := time.Unix(secs, 0)
-	now := w.now()
-	if skew := now.Sub(sent); skew > w.tolerance || skew < -w.tolerance {
-		return nil, fmt.Errorf("%w: %s is %s from now (tolerance %s)", ErrWebhookTimestamp, names[1], skew.Truncate(time.Second), w.tolerance)
+	switch age := time.Since(sent); {
+	case age > w.tolerance:
+		return nil, fmt.Errorf("%w: %s is %s old (tolerance %s)", ErrWebhookTimestamp, names[1], age.Truncate(time.Second), w.tolerance)
+	case age < -w.tolerance:
+		return nil, fmt.Errorf("%w: %s is %s in the future (tolerance %s)", ErrWebhookTimestamp, names[1], -age.Truncate(time.Second), w.tolerance)
 	}
 	// The signed timestamp is the number as formatted by the sender ("+17" and "017" sign as "17"), and the
 	// entries are separated by single spaces, as in Svix's and Standard Webhooks' own libraries.
