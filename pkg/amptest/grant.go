@@ -6,6 +6,15 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
+// refreshOutcome is what refresh did: nothing, renewed the access token, or failed (a revoked grant).
+type refreshOutcome int
+
+const (
+	refreshNone refreshOutcome = iota
+	refreshRenewed
+	refreshFailed
+)
+
 // revokedGrantError is the error message of the connection.error notifications of a revoked grant.
 const revokedGrantError = "token refresh failed: invalid_grant (the customer revoked access at the provider)"
 

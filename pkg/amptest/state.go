@@ -276,15 +276,6 @@ func renewAccessToken(rec *record, now time.Time) {
 	rec.conn.UpdateTime = now
 }
 
-// refreshOutcome is what refresh did: nothing, renewed the access token, or failed (a revoked grant).
-type refreshOutcome int
-
-const (
-	refreshNone refreshOutcome = iota
-	refreshRenewed
-	refreshFailed
-)
-
 // refresh applies getConnection's refresh mode: force renews the access token of an OAuth2 authorization-code
 // connection, ifExpired renews it when it expired before now. Other auth schemes have no token to refresh.
 // A refresh of a revoked grant fails: the token stays as it was and the status becomes bad_credentials.
