@@ -19,13 +19,13 @@ demo:
 test: vet verify
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Memory|Budget|TokenGuard' ./pkg/client # allocation figures: without the race detector
-	$(MAKE) --no-print-directory fuzz bench-smoke otel-test apicompat-test
+	$(MAKE) --no-print-directory fuzz bench-smoke otel-test apicompat-test webhookref-test
 
-## fuzz: run each fuzz target of pkg/client (every func Fuzz… in fuzz_test.go) for FUZZTIME, one at a time.
+## fuzz: run each fuzz target of pkg/client (every func Fuzz… in its *fuzz_test.go files) for FUZZTIME, one at a time.
 FUZZTIME ?= 10s
 .PHONY: fuzz
 fuzz:
-	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/fuzz_test.go); do \
+	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/*fuzz_test.go); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
 	done
@@ -85,9 +85,11 @@ lint: vet spec-lint apicompat-lint
 	$(GO) run $(STATICCHECK) ./...
 	cd bench && $(GO) run $(STATICCHECK) ./...
 	cd otel && $(GO) run $(STATICCHECK) ./...
+	cd internal/webhookref && $(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
 	cd bench && $(GO) mod tidy -diff
 	cd otel && $(GO) mod tidy -diff
+	cd internal/webhookref && $(GO) mod tidy -diff
 
 ## spec-lint: lint api/openapi.yaml with vacuum, pinned in .vacuum/go.mod (its own module, so its dependencies stay
 ## out of ours); the ruleset and its waivers, each with its reason, are .vacuum/ruleset.yaml and ignore.yaml.
@@ -114,6 +116,12 @@ bench:
 .PHONY: otel-test bench-otel
 otel-test:
 	cd otel && $(GO) vet ./... && $(GO) test -race -count=1 ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+
+## webhookref-test: pkg/client's webhook verification against Standard Webhooks' reference library, in a module
+## of its own (internal/webhookref) so that the library stays out of the SDK's go.mod and its users' go.sum.
+.PHONY: webhookref-test
+webhookref-test:
+	cd internal/webhookref && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## bench-otel: what instrumentation costs per call, against the uninstrumented client in the same run.
 bench-otel:

@@ -94,6 +94,33 @@ func (e InputValidationIssueIn) Valid() bool {
 	}
 }
 
+// Defines values for NotificationType.
+const (
+	NotificationTypeConnectionCreated   NotificationType = "connection.created"
+	NotificationTypeConnectionDeleted   NotificationType = "connection.deleted"
+	NotificationTypeConnectionError     NotificationType = "connection.error"
+	NotificationTypeConnectionRefreshed NotificationType = "connection.refreshed"
+	NotificationTypeConnectionUpdated   NotificationType = "connection.updated"
+)
+
+// Valid indicates whether the value is a known member of the NotificationType enum.
+func (e NotificationType) Valid() bool {
+	switch e {
+	case NotificationTypeConnectionCreated:
+		return true
+	case NotificationTypeConnectionDeleted:
+		return true
+	case NotificationTypeConnectionError:
+		return true
+	case NotificationTypeConnectionRefreshed:
+		return true
+	case NotificationTypeConnectionUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProviderMetadataInfoSource.
 const (
 	ProviderMetadataInfoSourceInput    ProviderMetadataInfoSource = "input"
@@ -336,6 +363,111 @@ type Connection struct {
 	UpdateTime time.Time `json:"updateTime,omitempty,omitzero"`
 }
 
+// ConnectionCreatedNotificationPayload Payload structure for connection.created notifications sent to webhook destinations.
+type ConnectionCreatedNotificationPayload struct {
+	// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+	Data             ConnectionData   `json:"data"`
+	NotificationType NotificationType `json:"notificationType"`
+}
+
+// ConnectionData Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+type ConnectionData struct {
+	// ConnectionID The ID of the connection.
+	//
+	// Example: 550e8400-e29b-41d4-a716-446655440000
+	ConnectionID string `json:"connectionId"`
+
+	// ConsumerName The name of the consumer.
+	//
+	// Example: John Doe
+	ConsumerName string `json:"consumerName"`
+
+	// ConsumerRef The reference ID of the consumer.
+	//
+	// Example: user-123
+	ConsumerRef string `json:"consumerRef"`
+
+	// GroupRef The ID that your app uses to identify the group of users.
+	//
+	// Example: customer-group-ref
+	GroupRef string `json:"groupRef"`
+
+	// ProjectID The Ampersand Project ID.
+	//
+	// Example: 550e8400-e29b-41d4-a716-446655440000
+	ProjectID string `json:"projectId"`
+
+	// Provider The SaaS API that we are integrating with.
+	//
+	// Example: salesforce
+	Provider string `json:"provider"`
+}
+
+// ConnectionDeletedNotificationPayload Payload structure for connection.deleted notifications sent to webhook destinations.
+type ConnectionDeletedNotificationPayload struct {
+	// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+	Data             ConnectionData   `json:"data"`
+	NotificationType NotificationType `json:"notificationType"`
+}
+
+// ConnectionErrorData Data payload for connection.error notifications.
+type ConnectionErrorData struct {
+	// ConnectionID The ID of the connection.
+	//
+	// Example: 550e8400-e29b-41d4-a716-446655440000
+	ConnectionID string `json:"connectionId"`
+
+	// ConsumerName The name of the consumer.
+	//
+	// Example: John Doe
+	ConsumerName string `json:"consumerName"`
+
+	// ConsumerRef The reference ID of the consumer.
+	//
+	// Example: user-123
+	ConsumerRef string `json:"consumerRef"`
+
+	// Error Deprecated. Use `errors` instead. Array of error messages describing the connection error. Kept for backward compatibility.
+	//
+	// Example: ["Authentication failed","Token refresh error"]
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Error []string `json:"error,omitempty,omitzero"`
+
+	// Errors Array of error messages describing the connection error.
+	//
+	// Example: ["Authentication failed","Token refresh error"]
+	Errors []string `json:"errors,omitempty,omitzero"`
+
+	// GroupRef The ID that your app uses to identify the group of users.
+	//
+	// Example: customer-group-ref
+	GroupRef string `json:"groupRef"`
+
+	// ProjectID The Ampersand Project ID.
+	//
+	// Example: 550e8400-e29b-41d4-a716-446655440000
+	ProjectID string `json:"projectId"`
+
+	// Provider The SaaS API that we are integrating with.
+	//
+	// Example: salesforce
+	Provider string `json:"provider"`
+}
+
+// ConnectionErrorNotificationPayload Payload structure for connection.error notifications sent to webhook destinations.
+type ConnectionErrorNotificationPayload struct {
+	// Data Data payload for connection.error notifications.
+	Data             ConnectionErrorData `json:"data"`
+	NotificationType NotificationType    `json:"notificationType"`
+}
+
+// ConnectionRefreshedNotificationPayload Payload structure for connection.refreshed notifications sent to webhook destinations.
+type ConnectionRefreshedNotificationPayload struct {
+	// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+	Data             ConnectionData   `json:"data"`
+	NotificationType NotificationType `json:"notificationType"`
+}
+
 // ConnectionRequest The values of a connection in a generate or update request.
 type ConnectionRequest struct {
 	// APIKey The API key to use for the connection.
@@ -404,6 +536,13 @@ type ConnectionRequest struct {
 //
 // Example: working
 type ConnectionStatus string
+
+// ConnectionUpdatedNotificationPayload Payload structure for connection.updated notifications sent to webhook destinations.
+type ConnectionUpdatedNotificationPayload struct {
+	// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+	Data             ConnectionData   `json:"data"`
+	NotificationType NotificationType `json:"notificationType"`
+}
 
 // Consumer The end user (consumer) who made a connection.
 type Consumer struct {
@@ -760,6 +899,11 @@ type InputValidationProblem struct {
 	// Type An absolute URI that identifies the problem type.
 	Type string `json:"type,omitempty,omitzero"`
 }
+
+// NotificationType The notificationType of a connection lifecycle notification. Ampersand sends other types too (installation, read and write notifications); pkg/client returns those as an UnknownNotification.
+//
+// Example: connection.created
+type NotificationType string
 
 // OAuth2AuthorizationCode OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
 type OAuth2AuthorizationCode struct {

@@ -15,7 +15,8 @@
 //	amp connections update   ID --project P [--mask field,...] [--workspace-ref W] [one credential, as for generate]
 //	amp connections update   ID --project P --params-file update.json
 //	amp connections delete   ID --project P
-//	amp fake serve [--addr 127.0.0.1:0] [--key KEY]
+//	amp fake serve [--addr 127.0.0.1:0] [--key KEY] [--webhook-url URL --webhook-secret SECRET]
+//	amp webhooks listen [--addr 127.0.0.1:0] [--secret-file PATH]   # prints each verified notification
 //	amp completion bash|zsh|fish|powershell
 //
 // Secrets are never taken as flag values, which would end up in shell history and process listings: the
@@ -56,5 +57,14 @@
 // amp itself reads both variables, so exporting them points amp (and any program that reads them) at the fake.
 // --env-file PATH also writes them to a file once the fake listens (and removes it when it stops), for
 // scripts that start the fake in the background. The requests it received are at /_amptest/requests on the
-// same origin (GET reads, DELETE resets, with the X-Api-Key header).
+// same origin (GET reads, DELETE resets, with the X-Api-Key header). With --webhook-url it delivers signed
+// lifecycle notifications (connection.created, .updated, .refreshed, .deleted, .error) to that URL, as
+// Ampersand does through Svix.
+//
+// # Notifications
+//
+// amp webhooks listen is a webhook endpoint on a local port: it verifies each delivery with the secret from
+// $AMPERSAND_WEBHOOK_SECRET or --secret-file (a random one, printed, when neither is given), prints each
+// notification on stdout (a line of text on a terminal, else one JSON object per line) and reports refused
+// deliveries on stderr. It prints AMPERSAND_WEBHOOK_URL=… first, for amp fake serve --webhook-url.
 package main

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
+	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
 // newFakeCmd returns `amp fake` and its subcommand serve.
@@ -55,9 +57,10 @@ stdout is not a terminal, so that "$(amp fake approve URL)" is the ID. Only URLs
 // newFakeServeCmd returns `amp fake serve`: an amptest.Server on --addr until the context ends (SIGINT or
 // SIGTERM in main).
 func (a *app) newFakeServeCmd() *cobra.Command {
-	var addr, key, envFile string
+	var addr, key, envFile, webhookSecret string
+	var webhookURLs []string
 	cmd := &cobra.Command{
-		Use:   "serve [--addr HOST:PORT] [--key KEY] [--env-file PATH]",
+		Use:   "serve [--addr HOST:PORT] [--key KEY] [--env-file PATH] [--webhook-url URL --webhook-secret SECRET]",
 		Short: "Serve the in-memory fake of the connections API (pkg/amptest) until interrupted",
 		Long: `Serve pkg/amptest, the in-memory fake of the Ampersand connections API, like stripe-mock: programs in any
 language can test against it. It validates every request and reply against the OpenAPI document and keeps
@@ -79,7 +82,13 @@ The recorder of the requests received (the last 1000, bodies cut at 16 KiB, 32 M
 /_amptest/requests on the same origin: GET reads it as JSON, DELETE resets it; both need the X-Api-Key
 header.
 
-On SIGINT or SIGTERM the fake waits up to 2 s for the requests in progress, then closes their connections.`,
+With --webhook-url (repeatable) the fake delivers signed lifecycle notifications (connection.created,
+.updated, .refreshed, .deleted, .error) to each URL when its state changes, as Ampersand does through Svix,
+signed with --webhook-secret (default $` + envWebhookSecret + `; a test value), retrying a few times within
+about 16 s; amp webhooks listen prints what arrives.
+
+On SIGINT or SIGTERM the fake waits up to 2 s for the requests in progress, then closes their connections;
+deliveries in progress end at once.`,
 		Example: `  amp fake serve --addr 127.0.0.1:8080 --key test-key
 
   # From a script (POSIX sh):
@@ -101,6 +110,21 @@ On SIGINT or SIGTERM the fake waits up to 2 s for the requests in progress, then
 			}
 			if cmd.Flags().Changed("env-file") && envFile == "" {
 				return usageErrorf("--env-file is empty")
+			}
+			if webhookSecret == "" {
+				webhookSecret = a.getenv(envWebhookSecret)
+			}
+			if len(webhookURLs) > 0 && webhookSecret == "" {
+				return usageErrorf("--webhook-url needs --webhook-secret (or $%s): the secret its receiver verifies with", envWebhookSecret)
+			}
+			if _, err := client.NewWebhook(webhookSecret); len(webhookURLs) > 0 && err != nil {
+				return usageErrorf("--webhook-secret: %v", err)
+			}
+			for _, u := range webhookURLs {
+				if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+					return usageErrorf("--webhook-url %q is not an http(s) URL", u)
+				}
+				opts = append(opts, amptest.WithWebhook(u, webhookSecret))
 			}
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -133,7 +157,9 @@ On SIGINT or SIGTERM the fake waits up to 2 s for the requests in progress, then
 	f.StringVar(&addr, "addr", "127.0.0.1:0", "TCP address to listen on (port 0: a free port)")
 	f.StringVar(&key, "key", "", "the API key the fake accepts (default: random)")
 	f.StringVar(&envFile, "env-file", "", "also write the two lines to `PATH` once listening; removed when the fake stops")
-	noFlagValues(cmd, "addr", "key")
+	f.StringArrayVar(&webhookURLs, "webhook-url", nil, "deliver lifecycle notifications to `URL` (repeatable)")
+	f.StringVar(&webhookSecret, "webhook-secret", "", "the whsec_… secret that signs the notifications (default $"+envWebhookSecret+")")
+	noFlagValues(cmd, "addr", "key", "webhook-url", "webhook-secret")
 	return cmd
 }
 

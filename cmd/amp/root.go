@@ -122,7 +122,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	_ = root.MarkPersistentFlagFilename("api-key-file")
 
 	root.SetFlagErrorFunc(suggestFlag)
-	root.AddCommand(a.newConnectionsCmd(), a.newOAuthCmd(), a.newFakeCmd())
+	root.AddCommand(a.newConnectionsCmd(), a.newOAuthCmd(), a.newFakeCmd(), a.newWebhooksCmd())
 	return root
 }
 

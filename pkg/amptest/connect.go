@@ -125,9 +125,15 @@ func (s *Server) oauthConsent(x *exchange) *reply {
 		}
 		rec.conn.OAuth2AuthorizationCode = mintTokens(now, scopes)
 		rec.conn.UpdateTime = now
+		rec.revoked = false
 	}
 	rec.conn.Status = client.ConnectionStatusWorking
 	st.used = true
+	if st.connectionID == "" {
+		s.notify(client.NotificationTypeConnectionCreated, rec)
+	} else {
+		s.notify(client.NotificationTypeConnectionUpdated, rec)
+	}
 	page := browserPage(http.StatusOK, "", title, fmt.Sprintf(
 		"The customer granted access to %s. Connection %s is ready; you can close this window.",
 		rec.conn.Provider, rec.conn.ID))

@@ -119,6 +119,7 @@ func (s *Server) resumeCustomAuth(x *exchange, p *client.CustomAuthConnectParams
 		ConsumerName: in.ConsumerName, ProviderMetadata: in.ProviderMetadata, CustomAuth: in.CustomAuth,
 	}, now)
 	sess.connectionID = rec.conn.ID
+	s.notify(client.NotificationTypeConnectionCreated, rec)
 	conn := rec.view(hideCredentials)
 	return jsonReply(http.StatusOK, customAuthReply{Connection: &conn})
 }

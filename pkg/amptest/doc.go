@@ -80,4 +80,13 @@
 // redacted. InjectFault makes the next calls of an operation fail in a chosen way: an error status with a
 // problem or a raw body, a delay, a TCP reset before or in the middle of the reply, a truncated body, a
 // proxy's HTML error page, or an empty 200 — for the API operations and for the browser steps alike.
+//
+// # Notifications
+//
+// With WithWebhook(url, secret) the server delivers the connection lifecycle notifications Ampersand sends
+// (connection.created, .updated, .refreshed, .deleted, .error), signed as Svix signs them, to each registered
+// endpoint when its state changes; RevokeGrant plays a customer revoking access (connection.error).
+// Deliveries are asynchronous, retried on WithDeliverySchedule, recorded (Deliveries; WaitForDelivery waits
+// for one without sleeping) and faultable (InjectDeliveryFault). Verify them in the receiver with
+// client.Webhook.
 package amptest

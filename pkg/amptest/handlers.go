@@ -90,6 +90,7 @@ func (s *Server) generateConnection(x *exchange, projectID string) *reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec := s.st.generate(s.st.project(projectID), params, s.now())
+	s.notify(client.NotificationTypeConnectionCreated, rec)
 	return jsonReply(http.StatusCreated, rec.view(hideCredentials))
 }
 
@@ -133,7 +134,12 @@ func (s *Server) getConnection(x *exchange, projectID, connectionID string) *rep
 	if rec == nil {
 		return s.connectionNotFound(x, projectID, connectionID)
 	}
-	refresh(rec, client.RefreshMode(q.Get("refresh")), s.now())
+	switch refresh(rec, client.RefreshMode(q.Get("refresh")), s.now()) {
+	case refreshRenewed:
+		s.notify(client.NotificationTypeConnectionRefreshed, rec)
+	case refreshFailed:
+		s.notify(client.NotificationTypeConnectionError, rec, revokedGrantError)
+	}
 	return jsonReply(http.StatusOK, rec.view(view))
 }
 
@@ -161,6 +167,7 @@ func (s *Server) updateConnection(x *exchange, projectID, connectionID string) *
 		return problemReply(p)
 	}
 	applyUpdate(rec, &params, s.now())
+	s.notify(client.NotificationTypeConnectionUpdated, rec)
 	return jsonReply(http.StatusOK, rec.view(hideCredentials))
 }
 
@@ -179,6 +186,7 @@ func (s *Server) deleteConnection(x *exchange, projectID, connectionID string) *
 			break
 		}
 	}
+	s.notify(client.NotificationTypeConnectionDeleted, rec)
 	return &reply{status: http.StatusNoContent, header: http.Header{}}
 }
 

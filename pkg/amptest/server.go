@@ -38,6 +38,7 @@ type Server struct {
 	clock     func() time.Time
 	done      chan struct{} // closed by Close: ends pending fault delays
 	closeOnce sync.Once
+	hooks     *deliverer // sends the lifecycle notifications (webhooks.go)
 
 	mu       sync.Mutex // guards st, faults and requests
 	st       *store
@@ -53,6 +54,7 @@ type config struct {
 	clock    func() time.Time
 	projects []Project
 	listener net.Listener
+	hooks    webhookConfig
 	errs     []error
 }
 
@@ -135,6 +137,7 @@ func NewServer(opts ...Option) *Server {
 		clock:  cfg.clock,
 		done:   make(chan struct{}),
 		st:     st,
+		hooks:  newDeliverer(cfg.hooks),
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
 	if cfg.listener != nil {
@@ -151,13 +154,14 @@ func NewServer(opts ...Option) *Server {
 // CloseGrace is how long Close waits for the requests in progress before it closes their connections.
 const CloseGrace = 2 * time.Second
 
-// Close shuts the server down: it stops accepting connections, ends pending fault delays at once, waits up
-// to CloseGrace for the requests in progress to finish, then closes the connections of those still running
-// (a client stalled in the middle of a body, say) and returns once their handlers have. Close may be called
-// more than once.
+// Close shuts the server down: it stops accepting connections, ends pending fault delays and webhook
+// deliveries at once, waits up to CloseGrace for the requests in progress to finish, then closes the
+// connections of those still running (a client stalled in the middle of a body, say) and returns once their
+// handlers have. Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.hooks.stop()
 		closed := make(chan struct{})
 		go func() { s.ts.Close(); close(closed) }()
 		grace := time.NewTimer(CloseGrace)

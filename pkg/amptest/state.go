@@ -39,8 +39,9 @@ type project struct {
 // included (apiKey and every oauth2AuthorizationCode token); stored holds the values that only a request
 // carries (basicAuth, oauth2ClientCredentials, oauth2PasswordCredentials, customAuth).
 type record struct {
-	conn   client.Connection
-	stored client.ConnectionRequest
+	conn    client.Connection
+	stored  client.ConnectionRequest
+	revoked bool // the customer revoked the grant (Server.RevokeGrant): refreshes fail until re-authorization
 }
 
 func newStore() *store {
@@ -277,18 +278,23 @@ func renewAccessToken(rec *record, now time.Time) {
 
 // refresh applies getConnection's refresh mode: force renews the access token of an OAuth2 authorization-code
 // connection, ifExpired renews it when it expired before now. Other auth schemes have no token to refresh.
-func refresh(rec *record, mode client.RefreshMode, now time.Time) {
+// A refresh of a revoked grant fails: the token stays as it was and the status becomes bad_credentials.
+func refresh(rec *record, mode client.RefreshMode, now time.Time) refreshOutcome {
 	if rec.conn.AuthScheme != client.AuthSchemeOAuth2AuthorizationCode {
-		return
+		return refreshNone
 	}
-	switch mode {
-	case client.RefreshModeForce:
-		renewAccessToken(rec, now)
-	case client.RefreshModeIfExpired:
-		if rec.conn.OAuth2AuthorizationCode.AccessToken.ExpiresAt.Before(now) {
-			renewAccessToken(rec, now)
-		}
+	due := mode == client.RefreshModeForce ||
+		mode == client.RefreshModeIfExpired && rec.conn.OAuth2AuthorizationCode.AccessToken.ExpiresAt.Before(now)
+	switch {
+	case !due:
+		return refreshNone
+	case rec.revoked:
+		rec.conn.Status = client.ConnectionStatusBadCredentials
+		rec.conn.UpdateTime = now
+		return refreshFailed
 	}
+	renewAccessToken(rec, now)
+	return refreshRenewed
 }
 
 // allowedMasks lists the update masks valid for rec, in the style of the upstream API's remedy: every mask

@@ -73,10 +73,18 @@
 // messages and instrumentation). Client.CloseIdleConnections releases the client's idle keep-alive
 // connections.
 //
+// # Notifications
+//
+// Webhook verifies and decodes the lifecycle notifications Ampersand delivers to a webhook endpoint (through
+// Svix): NewWebhook(secret), then Verify(body, header), VerifyRequest(r) or Handler(fn). A Notification's
+// Payload is one of the five connection payloads (ConnectionCreatedNotificationPayload …) or an
+// *UnknownNotification; its ID is the same for every retry of a message, for detecting duplicates.
+//
 // # Testing
 //
 // Package github.com/ampersand-sdk/ampersand-go/pkg/amptest is an in-memory fake of the API, validated
-// against the OpenAPI document, with programmable faults: point a client at it with WithServerURL.
+// against the OpenAPI document, with programmable faults: point a client at it with WithServerURL. It also
+// delivers signed notifications to the webhooks a test registers.
 package client
 
 //go:generate go run ../../internal/cmd/decodergen -o decode.gen.go Connection CustomAuthConnectResponse

@@ -31,6 +31,24 @@ type BasicAuth = gen.BasicAuth
 // Connection is [gen.Connection]: one customer's stored credential for one SaaS provider in an Ampersand project: whose it is (group and consumer), its auth scheme and its status.
 type Connection = gen.Connection
 
+// ConnectionCreatedNotificationPayload is [gen.ConnectionCreatedNotificationPayload]: payload structure for connection.created notifications sent to webhook destinations.
+type ConnectionCreatedNotificationPayload = gen.ConnectionCreatedNotificationPayload
+
+// ConnectionData is [gen.ConnectionData]: data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+type ConnectionData = gen.ConnectionData
+
+// ConnectionDeletedNotificationPayload is [gen.ConnectionDeletedNotificationPayload]: payload structure for connection.deleted notifications sent to webhook destinations.
+type ConnectionDeletedNotificationPayload = gen.ConnectionDeletedNotificationPayload
+
+// ConnectionErrorData is [gen.ConnectionErrorData]: data payload for connection.error notifications.
+type ConnectionErrorData = gen.ConnectionErrorData
+
+// ConnectionErrorNotificationPayload is [gen.ConnectionErrorNotificationPayload]: payload structure for connection.error notifications sent to webhook destinations.
+type ConnectionErrorNotificationPayload = gen.ConnectionErrorNotificationPayload
+
+// ConnectionRefreshedNotificationPayload is [gen.ConnectionRefreshedNotificationPayload]: payload structure for connection.refreshed notifications sent to webhook destinations.
+type ConnectionRefreshedNotificationPayload = gen.ConnectionRefreshedNotificationPayload
+
 // ConnectionRequest is [gen.ConnectionRequest]: the values of a connection in a generate or update request.
 type ConnectionRequest = gen.ConnectionRequest
 
@@ -54,6 +72,9 @@ const (
 func ConnectionStatusValues() []ConnectionStatus {
 	return []ConnectionStatus{ConnectionStatusBadCredentials, ConnectionStatusCreated, ConnectionStatusWorking}
 }
+
+// ConnectionUpdatedNotificationPayload is [gen.ConnectionUpdatedNotificationPayload]: payload structure for connection.updated notifications sent to webhook destinations.
+type ConnectionUpdatedNotificationPayload = gen.ConnectionUpdatedNotificationPayload
 
 // Consumer is [gen.Consumer]: the end user (consumer) who made a connection.
 type Consumer = gen.Consumer
@@ -84,6 +105,25 @@ const (
 // InputValidationIssueInValues returns the values of [InputValidationIssueIn], in name order.
 func InputValidationIssueInValues() []InputValidationIssueIn {
 	return []InputValidationIssueIn{InputValidationIssueInBody, InputValidationIssueInHeader, InputValidationIssueInPath, InputValidationIssueInQuery}
+}
+
+// NotificationType is [gen.NotificationType]: the notificationType of a connection lifecycle notification. Ampersand sends other types too (installation, read and write notifications); pkg/client returns those as an UnknownNotification.
+//
+// Example: connection.created
+type NotificationType = gen.NotificationType
+
+// The values of [NotificationType] (the constants of [gen.NotificationType]).
+const (
+	NotificationTypeConnectionCreated   = gen.NotificationTypeConnectionCreated
+	NotificationTypeConnectionDeleted   = gen.NotificationTypeConnectionDeleted
+	NotificationTypeConnectionError     = gen.NotificationTypeConnectionError
+	NotificationTypeConnectionRefreshed = gen.NotificationTypeConnectionRefreshed
+	NotificationTypeConnectionUpdated   = gen.NotificationTypeConnectionUpdated
+)
+
+// NotificationTypeValues returns the values of [NotificationType], in name order.
+func NotificationTypeValues() []NotificationType {
+	return []NotificationType{NotificationTypeConnectionCreated, NotificationTypeConnectionDeleted, NotificationTypeConnectionError, NotificationTypeConnectionRefreshed, NotificationTypeConnectionUpdated}
 }
 
 // OAuth2AuthorizationCode is [gen.OAuth2AuthorizationCode]: OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
