@@ -79,5 +79,4 @@
 // against the OpenAPI document, with programmable faults: point a client at it with WithServerURL.
 package client
 
-//go:generate go run ../../internal/cmd/decodergen -o decode.gen.go Connection CustomAuthConnectResponse
 //go:generate go run ../../internal/cmd/aliasgen -gen ../../gen -client . -o models.gen.go
