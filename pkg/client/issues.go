@@ -116,12 +116,13 @@ func (d *decoder) record(ptr string, kind DecodeIssueKind, raw []byte) error {
 	return d.charge(4*int64(unsafe.Sizeof(DecodeIssue{})) + 96 + 4*stringCost(len(ptr)) + stringCost(len(val)))
 }
 
-// logIssues writes the WARN line of a call that had issues.
+// logIssues writes the WARN line of a call that had issues: their count, and the pointer and kind of the
+// first — not its raw value, which may hold a credential.
 func (cfg *config) logIssues(ctx context.Context, op string, issues []DecodeIssue) {
 	if len(issues) == 0 || cfg.logger == nil || !cfg.logger.Enabled(ctx, slog.LevelWarn) {
 		return
 	}
 	cfg.logger.LogAttrs(ctx, slog.LevelWarn, "ampersand reply repaired: it does not match the schema",
 		slog.String("operation", op), slog.Int("issues", len(issues)),
-		slog.String("first", issues[0].String()))
+		slog.String("first", issues[0].Pointer), slog.String("kind", string(issues[0].Kind)))
 }

@@ -81,7 +81,7 @@ func TestTolerantDecodingRepairsAndReports(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], "level=WARN") || !strings.Contains(lines[0], "issues=8") ||
-		!strings.Contains(lines[0], "operation=getConnection") || !strings.Contains(lines[0], `first="/group: null"`) {
+		!strings.Contains(lines[0], "operation=getConnection") || !strings.Contains(lines[0], `first=/group kind=null`) {
 		t.Errorf("log:\n%s\nwant one WARN line with the count and the first pointer", logs.String())
 	}
 	if strings.Contains(logs.String(), testKey) || strings.Contains(fmt.Sprint(issues), testKey) {
