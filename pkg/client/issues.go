@@ -84,8 +84,8 @@ func (rep *report) strictError() error {
 	if !rep.strict || len(rep.issues) == 0 {
 		return nil
 	}
-	return &decodeProblem{pointer: rep.issues[0].Pointer, msg: fmt.Sprintf("%d issue(s) under WithStrictDecoding, the first: %s",
-		len(rep.issues), rep.issues[0].Kind)}
+	return &decodeProblem{pointer: rep.issues[0].Pointer, msg: fmt.Sprintf("%s (%d DecodeIssues in all; WithStrictDecoding makes them errors)",
+		rep.issues[0].Kind, len(rep.issues))}
 }
 
 // issue records an issue at the value just read, with its raw JSON, and charges it.
