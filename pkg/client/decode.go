@@ -212,6 +212,9 @@ func (d *decoder) slice(c *codec, v reflect.Value) (bool, error) {
 	if _, err := d.dec.ReadToken(); err != nil {
 		return false, err
 	}
+	if p, ok := v.Addr().Interface().(*[]string); ok {
+		return true, d.strings(c, p)
+	}
 	size := int64(c.typ.Elem().Size())
 	if v.IsNil() {
 		v.Set(reflect.MakeSlice(c.typ, 0, 0))
@@ -234,6 +237,39 @@ func (d *decoder) slice(c *codec, v reflect.Value) (bool, error) {
 	return true, d.close()
 }
 
+// strings is slice for the models' only kind of slice, []string, without reflect's allocations.
+func (d *decoder) strings(c *codec, p *[]string) error {
+	out := (*p)[:0]
+	if out == nil {
+		out = []string{}
+	}
+	for n := 0; d.more(); n++ {
+		if n == cap(out) {
+			if err := d.charge(int64(max(4, 2*n)) * int64(unsafe.Sizeof(""))); err != nil {
+				return err
+			}
+			out = append(make([]string, 0, max(4, 2*n)), out...)
+		}
+		out = out[:n+1]
+		out[n] = ""
+		if d.dec.PeekKind() != '"' {
+			if _, err := d.value(c.elem, reflect.ValueOf(&out[n]).Elem()); err != nil { // an issue
+				return err
+			}
+			continue
+		}
+		raw, err := d.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		if out[n], err = d.makeString(d.unquote(raw)); err != nil {
+			return err
+		}
+	}
+	*p = out
+	return d.close()
+}
+
 // mapping decodes a JSON object into the map v (entries merge into an existing map); each entry's value is
 // decoded afresh, as encoding/json does.
 func (d *decoder) mapping(c *codec, v reflect.Value) (bool, error) {
@@ -244,25 +280,42 @@ func (d *decoder) mapping(c *codec, v reflect.Value) (bool, error) {
 		v.Set(reflect.MakeMap(c.typ))
 	}
 	elem := c.typ.Elem()
+	k, e := d.mapEntry(c.typ)
+	defer func() { k.SetZero(); e.SetZero() }() // the pooled decoder keeps no value
 	for d.more() {
 		raw, err := d.dec.ReadValue()
 		if err != nil {
 			return false, err
 		}
-		if err := d.charge(mapEntryCost(unsafe.Sizeof(""), elem.Size()) + int64(elem.Size())); err != nil {
+		if err := d.charge(mapEntryCost(unsafe.Sizeof(""), elem.Size())); err != nil {
 			return false, err
 		}
 		key, err := d.makeString(d.unquote(raw))
 		if err != nil {
 			return false, err
 		}
-		e := reflect.New(elem).Elem()
+		e.SetZero()
 		if _, err := d.value(c.elem, e); err != nil {
 			return false, err
 		}
-		v.SetMapIndex(reflect.ValueOf(key).Convert(c.typ.Key()), e)
+		k.SetString(key)
+		v.SetMapIndex(k, e)
 	}
 	return true, d.close()
+}
+
+// mapEntry returns the decoder's key and value for entries of the map type t, made once per decoder (they are
+// pooled): SetMapIndex copies them.
+func (d *decoder) mapEntry(t reflect.Type) (k, e reflect.Value) {
+	if kv, ok := d.maps[t]; ok {
+		return kv[0], kv[1]
+	}
+	kv := [2]reflect.Value{reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()}
+	if d.maps == nil {
+		d.maps = map[reflect.Type][2]reflect.Value{}
+	}
+	d.maps[t] = kv
+	return kv[0], kv[1]
 }
 
 // time decodes a date-time string with time.Time's UnmarshalJSON, as encoding/json does; one it cannot

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"reflect"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -48,11 +49,12 @@ var (
 // decoder holds the state of one body's decoding. Decoders are pooled.
 type decoder struct {
 	dec     *jsontext.Decoder
-	used    int64       // bytes charged to the allocation budget
-	strs    [256]string // interned short strings (as encoding/json/v2 does): repeated IDs cost nothing
-	scratch []byte      // unquoting and pointer buffer
-	body    *bodyReader // the body whose token guard this decoder armed
-	rep     *report     // where issues go
+	used    int64                             // bytes charged to the allocation budget
+	strs    [256]string                       // interned short strings (as encoding/json/v2 does): repeated IDs cost nothing
+	scratch []byte                            // unquoting and pointer buffer
+	body    *bodyReader                       // the body whose token guard this decoder armed
+	rep     *report                           // where issues go
+	maps    map[reflect.Type][2]reflect.Value // see mapEntry
 }
 
 var decoders = sync.Pool{New: func() any { return &decoder{dec: jsontext.NewDecoder(noBody{}, v1Semantics)} }}
