@@ -207,67 +207,32 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 	return got, nil
 }
 
-// slice decodes a JSON array into the slice v; an element that cannot be read keeps its place, zero.
+// slice decodes a JSON array into the slice v; an element that cannot be read keeps its place, zero. An
+// empty array is an empty slice, not nil, as with encoding/json.
 func (d *decoder) slice(c *codec, v reflect.Value) (bool, error) {
 	if _, err := d.dec.ReadToken(); err != nil {
 		return false, err
 	}
-	if p, ok := v.Addr().Interface().(*[]string); ok {
-		return true, d.strings(c, p)
-	}
-	size := int64(c.typ.Elem().Size())
-	if v.IsNil() {
-		v.Set(reflect.MakeSlice(c.typ, 0, 0))
-	}
 	v.SetLen(0)
+	if v.IsNil() && !d.more() {
+		v.Set(reflect.MakeSlice(c.typ, 0, 0))
+		return true, d.close()
+	}
 	for n := 0; d.more(); n++ {
-		if n == v.Cap() {
-			grown := reflect.MakeSlice(c.typ, n, max(4, 2*n))
-			if err := d.charge(int64(grown.Cap()) * size); err != nil {
+		if n == v.Cap() { // Grow, unlike MakeSlice, allocates no slice header
+			v.Grow(max(4, n)) // doubling, from 4
+			if err := d.charge(int64(v.Cap()) * int64(c.typ.Elem().Size())); err != nil {
 				return false, err
 			}
-			reflect.Copy(grown, v)
-			v.Set(grown)
 		}
 		v.SetLen(n + 1)
-		if _, err := d.value(c.elem, v.Index(n)); err != nil {
+		e := v.Index(n)
+		e.SetZero()
+		if _, err := d.value(c.elem, e); err != nil {
 			return false, err
 		}
 	}
 	return true, d.close()
-}
-
-// strings is slice for the models' only kind of slice, []string, without reflect's allocations.
-func (d *decoder) strings(c *codec, p *[]string) error {
-	out := (*p)[:0]
-	if out == nil {
-		out = []string{}
-	}
-	for n := 0; d.more(); n++ {
-		if n == cap(out) {
-			if err := d.charge(int64(max(4, 2*n)) * int64(unsafe.Sizeof(""))); err != nil {
-				return err
-			}
-			out = append(make([]string, 0, max(4, 2*n)), out...)
-		}
-		out = out[:n+1]
-		out[n] = ""
-		if d.dec.PeekKind() != '"' {
-			if _, err := d.value(c.elem, reflect.ValueOf(&out[n]).Elem()); err != nil { // an issue
-				return err
-			}
-			continue
-		}
-		raw, err := d.dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		if out[n], err = d.makeString(d.unquote(raw)); err != nil {
-			return err
-		}
-	}
-	*p = out
-	return d.close()
 }
 
 // mapping decodes a JSON object into the map v (entries merge into an existing map); each entry's value is
