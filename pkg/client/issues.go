@@ -98,6 +98,7 @@ func (d *decoder) missing(name string) error {
 	return d.record(string(d.dec.StackPointer().AppendToken(name)), DecodeIssueMissing, nil)
 }
 
+// record records an issue at pointer ptr, its raw value cut to maxIssueRaw bytes and both without the key.
 func (d *decoder) record(ptr string, kind DecodeIssueKind, raw []byte) error {
 	ptr = d.rep.key.redact(ptr)
 	val := ""
