@@ -35,6 +35,23 @@ const (
 // RetryEventName is the name of the call span's event for each retry.
 const RetryEventName = "ampersand.retry"
 
+// The call span's record of the repairs made to a success body that did not match its schema (see
+// client.DecodeIssue): their count, and an event for each of the first MaxDecodeIssueEvents with its JSON
+// pointer and kind. The raw value is not recorded: it may hold a credential.
+const (
+	// DecodeIssuesKey is the number of DecodeIssues of the call (the call span, when it ends; absent when
+	// none).
+	DecodeIssuesKey = attribute.Key("ampersand.decode.issues")
+	// DecodeIssueEventName is the name of the call span's event for each DecodeIssue.
+	DecodeIssueEventName = "ampersand.decode_issue"
+	// DecodeIssuePointerKey is the JSON pointer of an issue's value in the body, e.g. "/3/authScheme".
+	DecodeIssuePointerKey = attribute.Key("ampersand.decode_issue.pointer")
+	// DecodeIssueKindKey is what was wrong: "missing", "null", "wrong type" or "invalid".
+	DecodeIssueKindKey = attribute.Key("ampersand.decode_issue.kind")
+	// MaxDecodeIssueEvents bounds the events of one call span (a list may have thousands of issues).
+	MaxDecodeIssueEvents = 10
+)
+
 // The names of the metrics (see the package documentation).
 const (
 	MetricRequestDuration = "http.client.request.duration"

@@ -100,6 +100,7 @@ func (in *instrumentation) callEnd(ctx context.Context, call *client.Call, err e
 	}
 	if span := st.span; span.IsRecording() {
 		span.SetAttributes(AttemptsKey.Int(call.Attempts))
+		recordIssues(span, call.DecodeIssues)
 		if et != "" {
 			span.SetAttributes(semconv.ErrorTypeKey.String(et))
 			span.SetStatus(codes.Error, et)
@@ -107,6 +108,18 @@ func (in *instrumentation) callEnd(ctx context.Context, call *client.Call, err e
 	}
 	st.span.End()
 	in.metrics.recordCall(ctx, call.Operation, time.Since(call.Start), call.Attempts, class, et)
+}
+
+// recordIssues records a call's DecodeIssues on its span.
+func recordIssues(span trace.Span, issues []client.DecodeIssue) {
+	if len(issues) == 0 {
+		return
+	}
+	span.SetAttributes(DecodeIssuesKey.Int(len(issues)))
+	for _, is := range issues[:min(len(issues), MaxDecodeIssueEvents)] {
+		span.AddEvent(DecodeIssueEventName, trace.WithAttributes(
+			DecodeIssuePointerKey.String(is.Pointer), DecodeIssueKindKey.String(string(is.Kind))))
+	}
 }
 
 // attemptAttrs are the attributes of an attempt that its metric has too.

@@ -24,7 +24,7 @@ func TestHostileIDsReachTheirOperation(t *testing.T) {
 		for _, id := range hostileIDs {
 			for _, c := range hostileCalls(id) {
 				t.Run(fmt.Sprintf("%s/%s/%q", s.name, c.name, id), func(t *testing.T) {
-					n := s.rec.len()
+					n, m := s.rec.len(), s.log.len()
 					err := c.run(context.Background(), w)
 					xs := s.rec.since(n)
 					if len(xs) != 1 {
@@ -45,7 +45,7 @@ func TestHostileIDsReachTheirOperation(t *testing.T) {
 						}
 						err = nil
 					}
-					judge(t, w, c.op, xs, err, false)
+					judge(t, w, c.op, xs, err, s.log.since(m))
 				})
 			}
 		}

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -19,11 +20,13 @@ type server struct {
 	key  string
 	fake *amptest.Server // nil for Prism
 	rec  *recorder
+	log  *issueLog
 	c    *client.Client
 }
 
-// newServers returns Prism (when it runs) and a fresh fake, each with a client that records what it sends.
-func newServers(t *testing.T) []*server {
+// newServers returns Prism (when it runs) and a fresh fake, each with a client that records what it sends
+// and the DecodeIssues of its calls, and has opts.
+func newServers(t *testing.T, opts ...client.Option) []*server {
 	t.Helper()
 	fake := amptest.NewServer()
 	t.Cleanup(fake.Close)
@@ -34,9 +37,9 @@ func newServers(t *testing.T) []*server {
 		t.Log("Prism is not running: only the fake is checked")
 	}
 	for _, s := range servers {
-		s.rec = &recorder{}
-		c, err := client.New(client.WithAPIKey(s.key), client.WithServerURL(s.url), client.WithoutRetries(),
-			client.WithMiddleware(s.rec.middleware))
+		s.rec, s.log = &recorder{}, &issueLog{}
+		c, err := client.New(append([]client.Option{client.WithAPIKey(s.key), client.WithServerURL(s.url), client.WithoutRetries(),
+			client.WithMiddleware(s.rec.middleware), client.WithHooks(client.Hooks{CallEnd: s.log.callEnd})}, opts...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,4 +114,44 @@ func (x exchange) requestViolations() []violation {
 func (x exchange) mediaType() string {
 	mt, _, _ := strings.Cut(x.contentType, ";")
 	return strings.TrimSpace(mt)
+}
+
+// issueLog keeps the DecodeIssues of every call.
+type issueLog struct {
+	mu  sync.Mutex
+	all []client.DecodeIssue
+}
+
+func (l *issueLog) callEnd(_ context.Context, call *client.Call, _ error) {
+	l.mu.Lock()
+	l.all = append(l.all, call.DecodeIssues...)
+	l.mu.Unlock()
+}
+
+// since returns the issues recorded after the first n.
+func (l *issueLog) since(n int) []client.DecodeIssue {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.all[n:])
+}
+
+func (l *issueLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.all)
+}
+
+// responseViolations are the JSON pointers of the reply's body that Prism reports as breaking the document.
+func (x exchange) responseViolations() []string {
+	var out []string
+	for _, v := range x.violations {
+		if len(v.Location) > 1 && v.Location[0] == "response" && v.Location[1] == "body" {
+			p := ""
+			for _, tok := range v.Location[2:] {
+				p += "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(tok)
+			}
+			out = append(out, p)
+		}
+	}
+	return out
 }

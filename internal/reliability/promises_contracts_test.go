@@ -67,8 +67,10 @@ func TestDeadlineWhileReadingAnErrorBody(t *testing.T) {
 	}
 }
 
-// Item 13. A 2xx body without a property the spec requires, or with null where an object is required, is a
-// *DecodeError naming the JSON pointer, for a single connection and for a list.
+// Item 13, as issue 21 changed it. A 2xx body without a property the spec requires, or with null where an
+// object is required, is a *DecodeError naming the JSON pointer under WithStrictDecoding, for a single
+// connection and for a list. By default it decodes, the same pointer in its first DecodeIssue — except what has
+// no usable id or is not of the right shape, which is a DecodeError in both modes.
 func TestMissingRequiredPropertiesAreDecodeErrors(t *testing.T) {
 	noGroupRef := strings.Replace(connJSON, `"groupRef":"g",`, "", 1)
 	nullID := strings.Replace(connJSON, `"id":"conn-1"`, `"id":null`, 1)
@@ -76,27 +78,40 @@ func TestMissingRequiredPropertiesAreDecodeErrors(t *testing.T) {
 		list    bool
 		body    string
 		pointer string
+		fails   bool // also by default
 	}{
-		{false, `null`, ""}, {false, `{}`, "/authScheme"}, {false, nullID, "/id"}, {false, noGroupRef, "/group/groupRef"},
-		{false, strings.Replace(connJSON, `"group":{`, `"group":null,"x":{`, 1), "/group"},
-		{true, `null`, ""}, {true, `[null]`, "/0"}, {true, `[{}]`, "/0/authScheme"},
-		{true, "[" + connJSON + "," + noGroupRef + "]", "/1/group/groupRef"},
-		{true, "[" + connJSON[:len(connJSON)-1] + `,"providerMetadata":{"k":{"value":"v"}}}]`, "/0/providerMetadata/k/source"},
+		{false, `null`, "", true}, {false, `{}`, "/id", true}, {false, nullID, "/id", true}, {false, noGroupRef, "/group/groupRef", false},
+		{false, strings.Replace(connJSON, `"group":{`, `"group":null,"x":{`, 1), "/group", false},
+		{true, `null`, "", true}, {true, `[null]`, "/0", false}, {true, `[{}]`, "/0/id", false},
+		{true, "[" + connJSON + "," + noGroupRef + "]", "/1/group/groupRef", false},
+		{true, "[" + connJSON[:len(connJSON)-1] + `,"providerMetadata":{"k":{"value":"v"}}}]`, "/0/providerMetadata/k/source", false},
 	} {
 		ts := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(tc.body))
 		})
-		c, _ := rawClient(t, ts)
-		var err error
-		if tc.list {
-			_, err = c.Connections.List(context.Background(), client.ListConnectionsRequest{ProjectIDOrName: "p"})
-		} else {
-			_, err = c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
-		}
-		var decErr *client.DecodeError
-		if !errors.As(err, &decErr) || decErr.Pointer != tc.pointer {
-			t.Errorf("list %v, %.60s: err = %v, want a DecodeError at %q", tc.list, tc.body, err, tc.pointer)
+		for _, strict := range []bool{true, false} {
+			var issues []client.DecodeIssue
+			opts := []client.Option{client.WithHooks(client.Hooks{CallEnd: func(_ context.Context, call *client.Call, _ error) { issues = call.DecodeIssues }})}
+			if strict {
+				opts = append(opts, client.WithStrictDecoding())
+			}
+			c, _ := rawClient(t, ts, opts...)
+			var err error
+			if tc.list {
+				_, err = c.Connections.List(context.Background(), client.ListConnectionsRequest{ProjectIDOrName: "p"})
+			} else {
+				_, err = c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
+			}
+			var decErr *client.DecodeError
+			switch {
+			case strict || tc.fails:
+				if !errors.As(err, &decErr) || decErr.Pointer != tc.pointer {
+					t.Errorf("list %v, strict %v, %.60s: err = %v, want a DecodeError at %q", tc.list, strict, tc.body, err, tc.pointer)
+				}
+			case err != nil || len(issues) == 0 || issues[0].Pointer != tc.pointer:
+				t.Errorf("list %v, %.60s: err = %v, issues %v; want success with an issue at %q", tc.list, tc.body, err, issues, tc.pointer)
+			}
 		}
 	}
 }

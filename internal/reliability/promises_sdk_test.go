@@ -281,16 +281,16 @@ func TestMalformedSuccessNeverWaitsForTheTail(t *testing.T) {
 		name, head string
 		call       func(c *client.Client) error
 	}{
-		{"get", `{"id":1`, func(c *client.Client) error {
+		{"get", `{"id":"a"]`, func(c *client.Client) error {
 			_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
 			return err
 		}},
-		{"get with retries", `{"id":1`, func(c *client.Client) error {
+		{"get with retries", `{"id":"a"]`, func(c *client.Client) error {
 			_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"},
 				client.WithRetryConfig(fastRetries()))
 			return err
 		}},
-		{"all", `[{"id":1`, func(c *client.Client) error {
+		{"all", `[{"id":"a"]`, func(c *client.Client) error {
 			for _, err := range c.Connections.All(context.Background(), client.ListConnectionsRequest{ProjectIDOrName: "p"}) {
 				if err != nil {
 					return err
@@ -312,7 +312,7 @@ func TestMalformedSuccessNeverWaitsForTheTail(t *testing.T) {
 
 // Item 6. A custom auth reply holds exactly one of redirect and connection, decided by which keys are in the
 // body: both present is a DecodeError even when one of them holds only empty or zero values. A null
-// property counts as absent, as everywhere in the SDK's decoders.
+// property counts as absent, as everywhere in the SDK's decoders. A connection without an id is a DecodeError.
 func TestCustomAuthBothKeysIsADecodeError(t *testing.T) {
 	const (
 		redirect     = `{"url":"https://login.example/x","sessionId":"s"}`
@@ -325,7 +325,8 @@ func TestCustomAuthBothKeysIsADecodeError(t *testing.T) {
 		{`{"redirect":` + redirect + `,"connection":` + zeroConn + `}`, "DecodeError"},
 		{`{"redirect":` + zeroRedirect + `,"connection":` + connJSON + `}`, "DecodeError"},
 		{`{"redirect":` + zeroRedirect + `,"connection":` + zeroConn + `}`, "DecodeError"},
-		{`{"connection":` + zeroConn + `}`, "connection"},
+		{`{"connection":` + zeroConn + `}`, "DecodeError"},
+		{`{"connection":` + strings.Replace(zeroConn, `"id":""`, `"id":"c"`, 1) + `}`, "connection"},
 		{`{"redirect":` + redirect + `,"connection":null}`, "redirect"},
 	} {
 		ts := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {

@@ -40,18 +40,29 @@ func TestRegression_GoSyntaxErrorFormatShowsKey(t *testing.T) {
 // A DecodeError's message embeds the decoder's error, which quotes the offending value: a server that echoes
 // the key into a field that fails to decode (here createTime) gets it into the error string, which every
 // other error type redacts. Fixed: DecodeError.Error() redacts the key as APIError and ConnectionError do.
-// The wrapped cause (here a *time.ParseError) keeps the raw value for callers who unwrap; only the
-// DecodeError's own string is checked.
+// Since decoding is tolerant (issue 21) the bad time is a DecodeIssue, and a DecodeError under
+// WithStrictDecoding: neither the error string nor the issues hold the key.
 func TestRegression_DecodeErrorShowsEchoedKey(t *testing.T) {
 	c := echoServer(t, false)
-	_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "badtime"})
-	if !errors.As(err, new(*client.DecodeError)) {
-		t.Fatalf("err = %v, want a DecodeError", err)
+	var issues []client.DecodeIssue
+	_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "badtime"},
+		client.WithHooks(client.Hooks{CallEnd: func(_ context.Context, call *client.Call, _ error) { issues = call.DecodeIssues }}))
+	if err != nil || len(issues) == 0 || strings.Contains(fmt.Sprint(issues), canary) || issues[0].Raw != `"[REDACTED]"` {
+		t.Fatalf("default: err = %v, issues %q; want the issue of createTime first, the key redacted", err, issues)
+	}
+	_, err = c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "badtime"},
+		client.WithStrictDecoding())
+	var decErr *client.DecodeError
+	if !errors.As(err, &decErr) {
+		t.Fatalf("strict: err = %v, want a DecodeError", err)
 	}
 	for _, verb := range []string{"%v", "%+v"} {
 		if s := fmt.Sprintf(verb, err); strings.Contains(s, canary) {
 			t.Errorf("the key leaked: %s of the DecodeError: %s", verb, s)
 		}
+	}
+	if strings.Contains(fmt.Sprint(decErr.Issues), canary) {
+		t.Errorf("the key leaked in DecodeError.Issues: %q", decErr.Issues)
 	}
 }
 

@@ -38,7 +38,7 @@ func ConnectionsAll(ctx context.Context, c *Client, req ListConnectionsRequest, 
 		e := *listConnections // the same operation, with a decoder that yields
 		e.streaming = true
 		e.decode = func(r reply, _ *[]Connection) error {
-			n, err := decodeEach(r.body, func(conn *Connection) bool {
+			n, err := decodeEach(r.body, r.rep, func(conn *Connection) bool {
 				stopped = !yield(conn, nil)
 				return !stopped
 			})
@@ -60,19 +60,16 @@ type afterYield struct{ err error }
 func (e *afterYield) Error() string { return e.err.Error() }
 func (e *afterYield) Unwrap() error { return e.err }
 
-// decodeEach decodes a JSON array of connections, calling yield with each one as soon as it is decoded, and
-// returns how many it yielded. When yield returns false it stops at once (the rest of the body is not read).
-func decodeEach(r io.Reader, yield func(*Connection) bool) (int, error) {
+// decodeEach decodes a JSON array of connections, calling yield with each one as soon as it is decoded (an
+// element without a usable id is left out; under WithStrictDecoding one with an issue ends it), and returns
+// how many it yielded. When yield returns false it stops at once (the rest of the body is not read).
+func decodeEach(r io.Reader, rep *report, yield func(*Connection) bool) (int, error) {
 	br, done := buffered(r)
 	defer done()
-	d := newDecoder(br)
+	d := newDecoder(br, rep)
 	defer d.release()
-	tok, err := d.dec.ReadToken()
-	switch {
-	case err != nil:
-		return 0, d.emptyOr(r, err)
-	case tok.Kind() != '[':
-		return 0, d.fail("expected an array of connections, found "+kindName(tok.Kind()), nil)
+	if err := d.start(br, '[', "an array of connections"); err != nil {
+		return 0, err
 	}
 	n := 0
 	for d.more() {
@@ -80,8 +77,14 @@ func decodeEach(r io.Reader, yield func(*Connection) bool) (int, error) {
 			return n, err
 		}
 		conn := new(Connection)
-		if err := decodeConnectionValue(d, conn, &path{index: n}); err != nil {
+		if err := d.connection(conn); err != nil {
 			return n, err
+		}
+		if err := rep.strictError(); err != nil {
+			return n, err
+		}
+		if conn.ID == "" {
+			continue
 		}
 		if b, ok := bodyOf(r); ok && b.alive() != nil { // the caller may have cancelled in the loop body
 			return n, b.readErr

@@ -73,11 +73,11 @@ func TestAllYieldsEveryConnectionInOrder(t *testing.T) {
 // An error in the middle of the array yields the connections before it, then the error, then nothing;
 // it is not retried (the connections were handed out).
 func TestAllErrorMidway(t *testing.T) {
-	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { listOf(w, 3, `,{"id":7}`) })
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { listOf(w, 3, `,{"id":"x" "provider":"p"}`) })
 	ids, errs := collect(api.newClient(t, client.WithRetryConfig(fastRetries())).Connections.All(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"}), 0)
 	var decErr *client.DecodeError
-	if len(ids) != 3 || len(errs) != 1 || !errors.As(errs[0], &decErr) || decErr.Pointer != "/3/id" {
-		t.Fatalf("ids %v, errors %v; want 3 connections, then a DecodeError at /3/id", ids, errs)
+	if len(ids) != 3 || len(errs) != 1 || !errors.As(errs[0], &decErr) || decErr.Pointer != "/3" {
+		t.Fatalf("ids %v, errors %v; want 3 connections, then a DecodeError at /3", ids, errs)
 	}
 	if len(api.requests()) != 1 {
 		t.Errorf("%d requests, want 1", len(api.requests()))

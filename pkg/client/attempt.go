@@ -183,7 +183,12 @@ func (r *run) success(ctx, actx context.Context, cancel context.CancelFunc, lim 
 	body := newBodyReader(resp.Body, max)
 	body.ctx = actx
 	defer body.release()
-	err := r.decode(reply{body: body, length: min(resp.ContentLength, max), server: r.cfg.server}) // the length is the server's word, capped
+	r.rep = report{op: r.op.id, key: r.cfg.key, strict: r.cfg.strict} // an earlier attempt's issues are gone
+	// The length is the server's word, capped.
+	err := r.decode(reply{body: body, length: min(resp.ContentLength, max), server: r.cfg.server, rep: &r.rep})
+	if err == nil {
+		err = r.rep.strictError()
+	}
 	if err == nil {
 		return outcome{resp: resp, final: true}
 	}
@@ -192,12 +197,14 @@ func (r *run) success(ctx, actx context.Context, cancel context.CancelFunc, lim 
 		err = yielded.err
 	}
 	if body.readErr != nil { // the reply broke off: like a connection error, after the server acted
+		r.rep.issues = nil
 		out := r.transportFailure(ctx, actx, lim, n, body.readErr, true)
 		out.resp, out.final = resp, out.final || yielded != nil
 		return out
 	}
 	return outcome{resp: resp, final: true, err: &DecodeError{Operation: r.op.id, StatusCode: resp.StatusCode,
-		Pointer: r.cfg.key.redact(pointerOf(err)), Body: r.cfg.key.redactBytes(body.headCopy(cancel)), Err: cleanCause(err, r.cfg.key), key: r.cfg.key}}
+		Pointer: r.cfg.key.redact(pointerOf(err)), Body: r.cfg.key.redactBytes(body.headCopy(cancel)), Issues: r.rep.issues,
+		Err: cleanCause(err, r.cfg.key), key: r.cfg.key}}
 }
 
 // pointerOf returns the JSON pointer a decode error names, if any.
@@ -206,7 +213,7 @@ func pointerOf(err error) string {
 	var syn *jsontext.SyntacticError
 	switch {
 	case errors.As(err, &p):
-		return string(p.pointer)
+		return p.pointer
 	case errors.As(err, &syn):
 		return string(syn.JSONPointer)
 	}

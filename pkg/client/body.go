@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"reflect"
 	"sync"
 	"time"
 	"unsafe"
@@ -14,6 +14,8 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
 // v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
@@ -141,63 +143,85 @@ const bigBody = 64 << 10
 
 var bigReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bigBody) }}
 
-// decodeBody decodes a success body into v: a *Connection or a *[]Connection. length is the body's
-// announced length (≤ 0: unknown).
-func decodeBody(r io.Reader, v any, length int64) error {
-	switch v := v.(type) {
-	case *[]Connection:
-		return decodeList(r, length, v)
-	case *Connection:
-		return decodeConnectionBody(r, v)
-	}
-	panic(fmt.Sprintf("ampersand: no decoder for %T", v))
-}
+// The codecs of the success bodies.
+var (
+	connectionCodec = codecOf(reflect.TypeFor[Connection]())
+	customAuthCodec = codecOf(reflect.TypeFor[gen.CustomAuthConnectResponse]())
+)
 
-// decodeJSON is decodeBody with an unknown length.
-func decodeJSON(r io.Reader, v any) error { return decodeBody(r, v, -1) }
-
-// decodeConnectionBody decodes a body that holds one connection.
-func decodeConnectionBody(r io.Reader, v *Connection) error {
-	d := newDecoder(r)
+// decodeConnectionBody decodes a body that holds one connection, which must have a usable id.
+func decodeConnectionBody(r io.Reader, rep *report, v *Connection) error {
+	d := newDecoder(r, rep)
 	defer d.release()
-	if err := decodeConnectionValue(d, v, nil); err != nil {
-		return d.emptyOr(r, err)
+	if err := d.start(r, '{', "a connection object"); err != nil {
+		return err
+	}
+	if err := d.connection(v); err != nil {
+		return err
+	}
+	if v.ID == "" {
+		return &decodeProblem{pointer: "/id", msg: "the connection has no usable id: there is nothing to return"}
 	}
 	return d.end()
 }
 
+// connection decodes the next value, a connection, into v; one without a usable id (or that is no object)
+// leaves v.ID empty and is reported by one issue, at its id or at the value, instead of its others.
+func (d *decoder) connection(v *Connection) error {
+	since := len(d.rep.issues)
+	if _, err := d.value(connectionCodec, reflect.ValueOf(v).Elem()); err != nil || v.ID != "" {
+		return err
+	}
+	at := string(d.dec.StackPointer())
+	id := d.rep.key.redact(at + "/id")
+	kept := d.rep.issues[:since]
+	for _, is := range d.rep.issues[since:] {
+		if is.Pointer == id || is.Pointer == at {
+			kept = append(kept, is)
+		}
+	}
+	clear(d.rep.issues[len(kept):])
+	d.rep.issues = kept
+	if len(kept) == since { // the id was an empty string
+		return d.record(id, DecodeIssueInvalid, []byte(`""`))
+	}
+	return nil
+}
+
 // decodeList decodes a body that holds a JSON array of connections, element by element: the body is never
-// held whole. length is the body's announced length (≤ 0: unknown), capped by the caller at the body limit;
-// the slice is sized from it once the first elements show how long a connection is, as far as the
-// allocation budget allows (a false length cannot make the client reserve memory the body does not pay
-// for), and grows in steps otherwise.
-func decodeList(r io.Reader, length int64, out *[]Connection) error {
+// held whole, and an element without a usable id is left out. length is the body's announced length (≤ 0:
+// unknown), capped by the caller at the body limit; the slice is sized from it once the first elements show
+// how long a connection is, as far as the allocation budget allows (a false length cannot make the client
+// reserve memory the body does not pay for), and grows in steps otherwise.
+func decodeList(r io.Reader, length int64, rep *report, out *[]Connection) error {
 	if length <= 0 || length > bigBody {
 		var done func()
 		r, done = buffered(r)
 		defer done()
 	}
-	d := newDecoder(r)
+	d := newDecoder(r, rep)
 	defer d.release()
-	tok, err := d.dec.ReadToken()
-	switch {
-	case err != nil:
-		return d.emptyOr(r, err)
-	case tok.Kind() != '[':
-		return d.fail("expected an array of connections, found "+kindName(tok.Kind()), nil)
+	if err := d.start(r, '[', "an array of connections"); err != nil {
+		return err
 	}
 	l := listBuilder{d: d, length: length}
 	for d.more() {
 		if err := l.next(); err != nil {
 			return err
 		}
-		if err := decodeConnectionValue(d, &l.list[len(l.list)-1], &path{index: l.n - 1}); err != nil {
+		last := &l.list[len(l.list)-1]
+		if err := d.connection(last); err != nil {
 			return err
+		}
+		if last.ID == "" {
+			*last = Connection{}
+			l.list = l.list[:len(l.list)-1] // left out; its memory stays charged
 		}
 	}
 	if err := d.close(); err != nil {
 		return err
 	}
+	var err error
 	if *out, err = l.result(); err != nil {
 		return err
 	}
@@ -229,7 +253,7 @@ type listBuilder struct {
 	length   int64          // the announced body length, or ≤ 0
 	list     []Connection   // the slice being filled
 	full     [][]Connection // filled chunks, before the slice is sized or once its estimate is exceeded
-	n        int            // elements so far
+	n        int            // elements read so far, kept or left out
 	presized bool           // the slice was sized from the length (once only)
 }
 
@@ -307,28 +331,6 @@ func presize(length, per int64) int {
 	return int(est + est/16)
 }
 
-// end reports trailing data after the value.
-func (d *decoder) end() error {
-	switch _, err := d.dec.ReadToken(); {
-	case err == io.EOF:
-		return nil
-	case err == nil:
-		return d.fail("unexpected data after the JSON value", nil)
-	default:
-		return fmt.Errorf("after the JSON value: %w", err)
-	}
-}
-
-// emptyOr turns the error of a body that ended before its first byte into "empty body".
-func (d *decoder) emptyOr(r io.Reader, err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		if br, ok := bodyOf(r); ok && br.read == 0 && br.readErr == nil {
-			return errNotJSON
-		}
-	}
-	return err
-}
-
 func bodyOf(r io.Reader) (*bodyReader, bool) {
 	if bb, ok := r.(bufferedBody); ok {
 		r = bb.body
@@ -337,4 +339,5 @@ func bodyOf(r io.Reader) (*bodyReader, bool) {
 	return br, ok
 }
 
+// decodeJSONBytes decodes a problem document as encoding/json would.
 func decodeJSONBytes(data []byte, v any) error { return jsonv2.Unmarshal(data, v, v1Semantics) }

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -208,33 +209,28 @@ func safeURL(text string, server *serverURL) (*url.URL, error) {
 }
 
 // decodeCustomAuthStep decodes a customAuthConnect reply into its one step. Which one is decided by the
-// properties present in the body (null counts as absent), not by their values, which may be empty or zero.
+// properties decoded from the body (null or another type counts as absent), not by their values, which may be
+// empty or zero.
 func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 	var v gen.CustomAuthConnectResponse
-	var seen seenCustomAuthConnectResponse
-	d := newDecoder(r.body)
+	d := newDecoder(r.body, r.rep)
 	defer d.release()
-	got, err := decodeCustomAuthConnectResponse(d, &v, &seen)
-	switch {
-	case err != nil:
-		return d.emptyOr(r.body, err)
-	case !got:
-		return d.null("a CustomAuthConnectResponse object")
-	}
-	if err := checkCustomAuthConnectResponse(&seen, nil); err != nil {
+	if err := d.start(r.body, '{', "a CustomAuthConnectResponse object"); err != nil {
 		return err
 	}
-	if err := d.rootDone(); err != nil {
+	got, err := d.object(customAuthCodec, reflect.ValueOf(&v).Elem())
+	if err != nil {
 		return err
 	}
 	if err := d.end(); err != nil {
 		return err
 	}
-	present := func(name string) bool { return seen.bits&(1<<customAuthConnectResponseField([]byte(name))) != 0 }
-	connection, redirect := present("connection"), present("redirect")
+	connection, redirect := got&customAuthCodec.bit("connection") != 0, got&customAuthCodec.bit("redirect") != 0
 	switch {
 	case redirect == connection:
 		return fmt.Errorf("expected exactly one of redirect and connection, found %s", map[bool]string{true: "both", false: "neither"}[redirect])
+	case connection && v.Connection.ID == "":
+		return &decodeProblem{pointer: "/connection/id", msg: "the connection has no usable id: there is nothing to return"}
 	case connection:
 		*out = &CustomAuthConnectResult{Connection: &v.Connection}
 		return nil

@@ -70,8 +70,7 @@ func TestCustomAuthStep(t *testing.T) {
 		{`{"redirect":{"url":"https://p.example.com/","sessionId":"s"},"connection":` + connJSON + `}`, "decoding the response: expected exactly one"},
 		{`{}`, "decoding the response: expected exactly one"},
 		{`{"redirect":{"url":"javascript:alert(1)","sessionId":"s"}}`, "decoding the response: /redirect/url: unsafe redirect URL"},
-		{`{"redirect":{"url":"https://p.example.com/"}}`, `decoding the response: /redirect/sessionId: the required property`},
-		{`{"connection":{"id":"c"}}`, `decoding the response: /connection/authScheme: the required property`},
+		{`{"connection":{"provider":"p"}}`, `decoding the response: /connection/id: the connection has no usable id`},
 	} {
 		api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", tc.body) })
 		got, err := api.newClient(t).Connections.CustomAuthConnect(bg, client.CustomAuthConnectRequest{Params: client.CustomAuthConnectParams{

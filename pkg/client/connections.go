@@ -101,7 +101,7 @@ var (
 			return gen.NewListConnectionsRequest(server, r.ProjectIDOrName, &gen.ListConnectionsParams{
 				Provider: optional(r.Provider), GroupRef: optional(r.GroupRef), ConsumerRef: optional(r.ConsumerRef)})
 		},
-		decode: func(r reply, out *[]Connection) error { return decodeList(r.body, r.length, out) },
+		decode: func(r reply, out *[]Connection) error { return decodeList(r.body, r.length, r.rep, out) },
 	}
 	generateConnection = &endpoint[GenerateConnectionRequest, *Connection]{
 		operation: operation{id: "generateConnection", method: http.MethodPost, route: "/projects/{projectIdOrName}/connections:generate",
@@ -212,7 +212,7 @@ func ConnectionsDelete(ctx context.Context, c *Client, req DeleteConnectionReque
 // decodeOne decodes a body that holds one connection into a new Connection.
 func decodeOne(r reply, out **Connection) error {
 	v := new(Connection)
-	if err := decodeConnectionBody(r.body, v); err != nil {
+	if err := decodeConnectionBody(r.body, r.rep, v); err != nil {
 		return err
 	}
 	*out = v

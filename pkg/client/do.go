@@ -39,6 +39,10 @@ func (c *Client) do(ctx context.Context, op *operation, project string, opts []O
 	}
 	ctx = r.callStart(ctx, project)
 	err = r.loop(ctx)
+	cfg.logIssues(ctx, op.id, r.rep.issues)
+	if r.call != nil {
+		r.call.DecodeIssues = r.rep.issues
+	}
 	r.callEnd(ctx, err)
 	return err
 }
@@ -58,6 +62,7 @@ type run struct {
 	last       error     // the error of the previous attempt
 	spent      int       // retry budget tokens taken by this call's retries
 	call       *Call     // what hooks are told; nil without hooks
+	rep        report    // the issues of the last success body
 }
 
 func (r *run) loop(ctx context.Context) error {

@@ -38,9 +38,10 @@
 //     ErrNotFound) (404), ErrUnauthorized (401), ErrForbidden (403) and ErrRateLimited (429) work on it.
 //   - *ValidationError: bad input found before any I/O (an empty, "." or ".." ID, a generate without
 //     provider, groupRef or consumerRef, an update with an empty mask, an invalid option). Nothing was sent.
-//   - *DecodeError: a 2xx body that does not decode into the schema — malformed, a value of the wrong type,
-//     a property the spec requires absent or null (Pointer names it), or a body that would take more than 4
-//     bytes of memory per byte to decode. The request may have taken effect.
+//   - *DecodeError: a 2xx body that cannot be decoded — malformed JSON, the wrong overall shape, null, over
+//     its limit, a body that would take more than 4 bytes of memory per byte to decode, or one connection
+//     without a usable id (Pointer names the value at fault) — and, under WithStrictDecoding, any DecodeIssue
+//     (Issues holds them). The request may have taken effect.
 //   - *ConnectionError: no reply (refused or reset connection, DNS or TLS failure) or an attempt that hit
 //     WithTimeout; it unwraps to the cause.
 //   - A cancelled or expired context: errors.Is(err, context.Canceled) or context.DeadlineExceeded holds,
@@ -48,6 +49,15 @@
 //     read when the context ended.
 //
 // Error strings escape the server's control characters, so a hostile problem cannot forge log lines.
+//
+// # Decoding
+//
+// A success body that drifts from the schema is decoded tolerantly, not failed: a property that is absent,
+// null or of another type keeps its zero value (its siblings survive), an unknown enum value is kept as
+// received, and each repair is reported as a DecodeIssue — in Call.DecodeIssues for the CallEnd hooks, in
+// one WARN line of the client's logger per call, and on ampotel's call span. A list element without a usable
+// id is left out and reported. WithStrictDecoding turns any issue into a *DecodeError, for contract tests and
+// CI jobs against the real API. See DecodeIssue.
 //
 // # Retries
 //
@@ -69,9 +79,9 @@
 // WithAPIKey, WithServerURL, WithHTTPClient, WithRetryConfig, WithoutRetries, WithRetryNonIdempotent,
 // WithoutRetryBudget, WithTimeout (per attempt; the context bounds the whole call), WithHeader, WithLogger,
 // WithRequestEditor (each attempt edits a fresh copy of the request), WithResponseInto, WithMaxResponseBytes
-// WithInsecureHTTP and WithHooks (told of each call's start and end and of each retry decision, for progress
-// messages and instrumentation). Client.CloseIdleConnections releases the client's idle keep-alive
-// connections.
+// WithInsecureHTTP, WithStrictDecoding and WithHooks (told of each call's start and end, of each retry
+// decision and of the body's DecodeIssues, for progress messages and instrumentation).
+// Client.CloseIdleConnections releases the client's idle keep-alive connections.
 //
 // # Notifications
 //
@@ -87,5 +97,4 @@
 // delivers signed notifications to the webhooks a test registers.
 package client
 
-//go:generate go run ../../internal/cmd/decodergen -o decode.gen.go Connection CustomAuthConnectResponse
 //go:generate go run ../../internal/cmd/aliasgen -gen ../../gen -client . -o models.gen.go

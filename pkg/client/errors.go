@@ -120,16 +120,20 @@ func (e *ValidationError) Error() string {
 	return sanitize("ampersand: invalid " + e.Field + ": " + e.Reason)
 }
 
-// DecodeError is returned when a success body does not decode into the operation's schema (the Go analogue
-// of the TypeScript SDK's SDKValidationError): malformed JSON, a value of the wrong type, a property the
-// spec requires that is absent or null, or a body that would take too much memory to decode. The request
+// DecodeError is returned when a success body cannot be decoded (the Go analogue of the TypeScript SDK's
+// SDKValidationError): malformed JSON, the wrong overall shape (not an object for one connection, not an array
+// for a list), a null body, a body over its limit or one that would take too much memory to decode, a reply of
+// one connection without a usable id — and, under WithStrictDecoding, any DecodeIssue. By default a property
+// that is absent, null or of the wrong type is repaired and reported instead (see DecodeIssue). The request
 // may have taken effect on the server.
 type DecodeError struct {
 	Operation  string
 	StatusCode int
 	Pointer    string // the JSON pointer (RFC 6901) of the offending value, "" for the body as a whole
 	Body       []byte // the start of the body, at most 64 KiB
-	Err        error
+	// Issues are the body's DecodeIssues found before it failed: all of them under WithStrictDecoding.
+	Issues []DecodeIssue
+	Err    error
 
 	key apiKey
 }

@@ -113,7 +113,7 @@ func TestDecodeError(t *testing.T) {
 	for name, body := range map[string]string{
 		"malformed":     `{"id":`,
 		"wrong type":    `{"id":42}`,
-		"bad time":      `{"id":"x","createTime":"yesterday"}`,
+		"no id":         `{"provider":"p"}`,
 		"empty":         ``,
 		"trailing data": connJSON + `{}`,
 		"HTML":          `<html>captive portal</html>`,

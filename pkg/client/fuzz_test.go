@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -176,12 +177,38 @@ func FuzzParseRetryAfter(f *testing.F) {
 	})
 }
 
-// The SDK's streaming decoder (decode.gen.go) must agree with encoding/json: decodeJSON accepts exactly the
-// inputs json.Unmarshal accepts — one JSON value with optional surrounding whitespace; both refuse empty
-// input and trailing data — that also have every property the spec requires (the oracle in oracle_test.go,
-// written from the spec), and produces a reflect.DeepEqual value, whatever the input's chunking (whole, or
-// one byte per Read).
-func fuzzDecode[T any](f *testing.F) {
+// decodeBoth decodes data as one connection (list false) or a list, read whole and one byte per Read, and
+// fails t unless both readings agree.
+func decodeBoth(t *testing.T, data []byte, list, strict bool) (any, []DecodeIssue, error) {
+	var results [2]any
+	var reps [2]report
+	var errs [2]error
+	for i, r := range []io.Reader{bytes.NewReader(data), iotest.OneByteReader(bytes.NewReader(data))} {
+		reps[i] = report{op: "op", strict: strict}
+		if list {
+			var out []Connection
+			errs[i] = decodeList(r, -1, &reps[i], &out)
+			results[i] = out
+		} else {
+			out := new(Connection)
+			errs[i] = decodeConnectionBody(r, &reps[i], out)
+			results[i] = *out
+		}
+		if errs[i] == nil {
+			errs[i] = reps[i].strictError()
+		}
+	}
+	if (errs[0] == nil) != (errs[1] == nil) || errs[0] == nil && (!reflect.DeepEqual(results[0], results[1]) || !reflect.DeepEqual(reps[0].issues, reps[1].issues)) {
+		t.Fatalf("whole: %v, %v; one byte per Read: %v, %v\ninput: %q", errs[0], reps[0].issues, errs[1], reps[1].issues, data)
+	}
+	return results[0], reps[0].issues, errs[0]
+}
+
+// Any input: the decoding never panics, reads the same whole or byte by byte, fails on what is not JSON,
+// and when it reports no issue gives exactly encoding/json's result for a body that has every property the
+// spec requires (the oracle in oracle_test.go, written from the spec); strict decoding fails exactly when
+// the default reports an issue or fails.
+func fuzzDecode(f *testing.F, list bool) {
 	success, _ := specExamples()
 	for _, b := range success {
 		f.Add(b)
@@ -190,29 +217,129 @@ func fuzzDecode[T any](f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var want, got, gotBytewise T
-		errStd := json.Unmarshal(data, &want)
-		_, list := any(&want).(*[]Connection)
-		accept := errStd == nil && hasRequired(t, data, list)
-		errSDK := decodeJSON(bytes.NewReader(data), &got)
-		errBytewise := decodeJSON(iotest.OneByteReader(bytes.NewReader(data)), &gotBytewise)
-		if accept != (errSDK == nil) {
-			t.Fatalf("json.Unmarshal: %v, required properties present: %v; decodeJSON: %v\ninput: %q", errStd, accept, errSDK, data)
+		got, issues, err := decodeBoth(t, data, list, false)
+		_, _, strictErr := decodeBoth(t, data, list, true)
+		if (strictErr == nil) != (err == nil && len(issues) == 0) {
+			t.Fatalf("strict: %v; default: %v, %v\ninput: %q", strictErr, err, issues, data)
 		}
-		if (errSDK == nil) != (errBytewise == nil) {
-			t.Fatalf("decodeJSON whole: %v; one byte per Read: %v\ninput: %q", errSDK, errBytewise, data)
-		}
-		if !accept {
+		if err != nil || len(issues) > 0 {
+			if err == nil && !json.Valid(data) {
+				t.Fatalf("not JSON, decoded: %q", data)
+			}
 			return
 		}
-		if !reflect.DeepEqual(want, got) || !reflect.DeepEqual(got, gotBytewise) {
-			t.Fatalf("decoded values differ\ninput: %q\njson.Unmarshal: %#v\ndecodeJSON:     %#v\none byte/Read:  %#v", data, want, got, gotBytewise)
+		want := reflect.New(reflect.TypeOf(got))
+		if errStd := json.Unmarshal(data, want.Interface()); errStd != nil || !hasRequired(t, data, list) {
+			t.Fatalf("no issue, but json.Unmarshal: %v, required properties present: %v\ninput: %q", errStd, hasRequired(t, data, list), data)
+		}
+		if !reflect.DeepEqual(want.Elem().Interface(), got) {
+			t.Fatalf("decoded values differ\ninput: %q\njson.Unmarshal: %#v\nSDK:            %#v", data, want.Elem().Interface(), got)
 		}
 	})
 }
 
-func FuzzDecodeConnection(f *testing.F)     { fuzzDecode[Connection](f) }
-func FuzzDecodeConnectionList(f *testing.F) { fuzzDecode[[]Connection](f) }
+func FuzzDecodeConnection(f *testing.F)     { fuzzDecode(f, false) }
+func FuzzDecodeConnectionList(f *testing.F) { fuzzDecode(f, true) }
+
+// A valid connection with one value dropped, nulled or retyped (see repair_test.go), alone and as the second
+// element of a list: it decodes, unless its id is the value, with every other property equal to
+// encoding/json's decoding (of the body with that value absent or null) and exactly one issue, at that
+// value's pointer — none for an optional property dropped. Without a usable id, one connection is a
+// DecodeError and a list leaves it out with one issue at its id. Strict decoding fails whenever there is an
+// issue.
+func FuzzDecodeRepair(f *testing.F) {
+	f.Add("c-1", "", uint16(0), uint8(0))
+	f.Add("5f1c2a3b", "ü/~x", uint16(7), uint8(1))
+	f.Add("id", "text", uint16(40), uint8(2))
+	f.Fuzz(checkRepair)
+}
+
+// Every value of the full connection, each way: the fuzz target's check, exhaustively on one connection.
+func TestRepairEveryValue(t *testing.T) {
+	var tree any
+	if err := json.Unmarshal(marshal(t, fullConnection("c", "t", 2)), &tree); err != nil {
+		t.Fatal(err)
+	}
+	for pick := range len(pointers(tree, "", nil)) {
+		for how := range uint8(3) {
+			checkRepair(t, "c", "t", uint16(pick), how)
+		}
+	}
+}
+
+// checkRepair is FuzzDecodeRepair's check.
+func checkRepair(t *testing.T, id, text string, pick uint16, how uint8) {
+	if id == "" {
+		id = "c"
+	}
+	var tree any
+	if err := json.Unmarshal(marshal(t, fullConnection(id, text, int(pick))), &tree); err != nil {
+		t.Fatal(err)
+	}
+	ps := pointers(tree, "", nil)
+	p := ps[int(pick)%len(ps)]
+	mutated, m := mutate(tree, p, mutation(how%3))
+	body := marshal(t, mutated)
+	wantBody := body
+	if m == retype {
+		nulled, _ := mutate(tree, p, null)
+		wantBody = marshal(t, nulled)
+	}
+	var want Connection
+	if err := json.Unmarshal(wantBody, &want); err != nil {
+		t.Fatal(err)
+	}
+	var wantIssues []DecodeIssue
+	if m != drop || requiredAt(t, p) {
+		raw := map[mutation]string{null: "null", retype: `"x"`}[m]
+		if _, ok := jsonAt(tree, p).(string); ok && m == retype {
+			raw = `[7,"x"]`
+		}
+		wantIssues = []DecodeIssue{{Operation: "op", Pointer: p, Kind: kindOf(m), Raw: raw}}
+	}
+	idLost := p == "/id"
+	got, issues, err := decodeBoth(t, body, false, false)
+	switch {
+	case idLost && err == nil:
+		t.Fatalf("%s %v: decoded %+v without an id", p, m, got)
+	case !idLost && (err != nil || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(issues, wantIssues)):
+		t.Fatalf("%s %v: %v, issues %v (want %v)\nbody: %s\ngot  %+v\nwant %+v", p, m, err, issues, wantIssues, body, got, want)
+	}
+	if _, _, err := decodeBoth(t, body, false, true); err == nil && (idLost || len(wantIssues) > 0) {
+		t.Fatalf("%s %v: strict decoding succeeded", p, m)
+	}
+	list := []byte(`[` + string(marshal(t, tree)) + `,` + string(body) + `]`)
+	gotList, issues, err := decodeBoth(t, list, true, false)
+	for i := range wantIssues {
+		wantIssues[i].Pointer = "/1" + wantIssues[i].Pointer
+	}
+	var valid Connection
+	if err := json.Unmarshal(marshal(t, tree), &valid); err != nil {
+		t.Fatal(err)
+	}
+	wantList := []Connection{valid, want}
+	if idLost {
+		wantList = wantList[:1]
+	}
+	if err != nil || !reflect.DeepEqual(issues, wantIssues) || !reflect.DeepEqual(gotList, wantList) {
+		t.Fatalf("%s %v as a list element: %v, issues %v (want %v), %d connections", p, m, err, issues, wantIssues, len(gotList.([]Connection)))
+	}
+}
+
+// jsonAt returns the value at p in the tree v.
+func jsonAt(v any, p string) any {
+	for _, tok := range strings.Split(p, "/")[1:] {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch c := v.(type) {
+		case map[string]any:
+			v = c[tok]
+		case []any:
+			n, _ := strconv.Atoi(tok)
+			v = c[n]
+		}
+	}
+	return v
+}
 
 // fuzzDoer answers every request with one canned response.
 type fuzzDoer struct {
@@ -227,8 +354,7 @@ func (d fuzzDoer) Do(r *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(bytes.NewReader(d.body)), ContentLength: d.length}, nil
 }
 
-// The whole reply pipeline on arbitrary replies: a 2xx is a result equal to json.Unmarshal's or a
-// DecodeError exactly when json.Unmarshal fails; any other status is an APIError with the status, the body
+// The whole reply pipeline on arbitrary replies: a 2xx is checked by checkSuccess; any other status is an APIError with the status, the body
 // capped at 64 KiB, the problem parsed from it, one attempt, and an Error() without the API key.
 func FuzzAPIErrorFromResponse(f *testing.F) {
 	success, problems := specExamples()
@@ -249,7 +375,9 @@ func FuzzAPIErrorFromResponse(f *testing.F) {
 		if knownLength {
 			d.length = int64(len(body))
 		}
-		c, err := New(WithAPIKey(fuzzKey), WithServerURL("http://127.0.0.1:1/v1"), WithHTTPClient(d), WithoutRetries())
+		var issues []DecodeIssue
+		c, err := New(WithAPIKey(fuzzKey), WithServerURL("http://127.0.0.1:1/v1"), WithHTTPClient(d), WithoutRetries(),
+			WithHooks(Hooks{CallEnd: func(_ context.Context, call *Call, _ error) { issues = call.DecodeIssues }}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +391,7 @@ func FuzzAPIErrorFromResponse(f *testing.F) {
 			want = new(Connection)
 		}
 		if status < 300 {
-			checkSuccess(t, body, got, want, err)
+			checkSuccess(t, body, got, want, issues, err)
 			return
 		}
 		var apiErr *APIError
@@ -275,7 +403,7 @@ func FuzzAPIErrorFromResponse(f *testing.F) {
 			t.Fatalf("APIError: status %d, %d attempts, %d body bytes", apiErr.StatusCode, apiErr.Attempts, len(apiErr.Body))
 		case !reflect.DeepEqual(apiErr.Problem, redactedProblem(contentType, capped)):
 			t.Fatalf("APIError.Problem = %+v, want the problem parsed from the body", apiErr.Problem)
-		case strings.Contains(err.Error(), fuzzKey):
+		case strings.Contains(err.Error(), fuzzKey) || len(issues) > 0:
 			t.Fatalf("the key leaked: %v", err)
 		case errors.Is(err, ErrNotFound) != (status == http.StatusNotFound):
 			t.Fatalf("errors.Is(%d, ErrNotFound) = %v", status, errors.Is(err, ErrNotFound))
@@ -290,21 +418,25 @@ func redactedProblem(contentType string, body []byte) *Problem {
 	return p
 }
 
-// checkSuccess checks a 2xx outcome against json.Unmarshal of the same body. (DecodeError strings are not
-// checked for the key: see TestRegression_DecodeErrorShowsEchoedKey in internal/reliability.)
-func checkSuccess(t *testing.T, body []byte, got, want any, err error) {
+// checkSuccess checks a 2xx outcome of the default (tolerant) decoding: a DecodeError for what is not JSON,
+// and, when the call reports no DecodeIssue, json.Unmarshal's result for a body with every required
+// property. (DecodeError strings are not checked for the key: see TestRegression_DecodeErrorShowsEchoedKey in
+// internal/reliability.)
+func checkSuccess(t *testing.T, body []byte, got, want any, issues []DecodeIssue, err error) {
 	t.Helper()
-	errStd := json.Unmarshal(body, want)
-	_, list := want.(*[]Connection)
-	accept := errStd == nil && hasRequired(t, body, list)
 	var decErr *DecodeError
 	switch {
 	case err != nil && !errors.As(err, &decErr):
 		t.Fatalf("2xx: err = %v, want nil or a DecodeError", err)
-	case (err == nil) != accept:
-		t.Fatalf("json.Unmarshal: %v, required properties present: %v; SDK: %v\nbody: %q", errStd, accept, err, body)
-	case err != nil:
+	case err == nil && !json.Valid(body):
+		t.Fatalf("2xx: not JSON, decoded: %q", body)
+	case err != nil || len(issues) > 0:
 		return
+	}
+	errStd := json.Unmarshal(body, want)
+	_, list := want.(*[]Connection)
+	if errStd != nil || !hasRequired(t, body, list) {
+		t.Fatalf("no issue, but json.Unmarshal: %v, required properties present: %v\nbody: %q", errStd, hasRequired(t, body, list), body)
 	}
 	if w := reflect.ValueOf(want).Elem().Interface(); !reflect.DeepEqual(reflect.ValueOf(got).Elem().Interface(), w) {
 		t.Fatalf("the SDK decoded %#v, json.Unmarshal %#v\nbody: %q", got, w, body)

@@ -29,6 +29,9 @@ type Call struct {
 	Project   string    // the project ID or name the call addresses
 	Start     time.Time // when the call started
 	Attempts  int       // the attempts made so far
+	// DecodeIssues are the repairs made to the success body that did not match its schema (see DecodeIssue),
+	// for CallEnd; nil when there were none. All's grow as it iterates.
+	DecodeIssues []DecodeIssue
 }
 
 // Retry describes a retry decision: attempt Attempt failed with Err, and the next starts after Wait.

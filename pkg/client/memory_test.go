@@ -26,7 +26,7 @@ const boundSlack = 256 << 10
 
 // minimalConn is a connection with its required properties only, all strings empty: the smallest JSON the
 // decoder accepts as a connection (about 270 bytes for a 696-byte struct).
-const minimalConn = `{"id":"","projectId":"","provider":"","authScheme":"","status":"","createTime":"2024-01-01T00:00:00Z",` +
+const minimalConn = `{"id":"i","projectId":"","provider":"","authScheme":"","status":"","createTime":"2024-01-01T00:00:00Z",` +
 	`"group":{"groupRef":"","groupName":"","projectId":"","createTime":"2024-01-01T00:00:00Z"},` +
 	`"consumer":{"consumerRef":"","consumerName":"","projectId":"","createTime":"2024-01-01T00:00:00Z"}`
 
@@ -75,6 +75,9 @@ func hostileBodies() []hostileBody {
 		{"a map of empty arrays", false, withIndex(conn+`,"providerApp":{"id":"","projectId":"","provider":"","clientId":"",`+
 			`"createTime":"2024-01-01T00:00:00Z","metadata":{"authQueryParams":{`, `"%d":[]`, ",", "}}}}", size)},
 		{"deep nesting of long names", false, withIndex(`{"x":`, `{"%0256d":`, "", "", size)},
+		{"an array of numbers where strings are due (an issue each)", false, repeatTo(conn+`,"oauth2AuthorizationCode":{"scopes":[`, `1`, ",", "]}}", size)},
+		{"elements without an id, left out", true, repeatTo("[", `{"id":null}`, ",", "]", size)},
+		{"elements that are not objects, left out", true, repeatTo("[", `1`, ",", "]", size)},
 		{"one connection", false, []byte(minimalConn + "}")},
 	}
 }
@@ -89,10 +92,12 @@ func allocatedBy(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
+// The bound holds in both modes: tolerant (issues are charged) and strict.
 func TestDecodingMemoryIsBounded(t *testing.T) {
 	worst := 0.0
 	for _, hb := range hostileBodies() {
-		for _, known := range []bool{true, false} {
+		for _, mode := range []struct{ known, strict bool }{{true, false}, {false, false}, {true, true}, {false, true}} {
+			known := mode.known
 			if known && !hb.list {
 				continue // only a list is sized from the announced length
 			}
@@ -102,12 +107,13 @@ func TestDecodingMemoryIsBounded(t *testing.T) {
 				length = int64(len(hb.body))
 			}
 			r := newBodyReader(bytes.NewReader(hb.body), DefaultMaxListResponseBytes)
+			rep := &report{strict: mode.strict}
 			got := allocatedBy(func() {
 				if hb.list {
 					var out []Connection
-					err = decodeList(r, length, &out)
+					err = decodeList(r, length, rep, &out)
 				} else {
-					err = decodeConnectionBody(r, new(Connection))
+					err = decodeConnectionBody(r, rep, new(Connection))
 				}
 			})
 			r.release()
@@ -119,7 +125,10 @@ func TestDecodingMemoryIsBounded(t *testing.T) {
 			if known {
 				name += " (length known)"
 			}
-			t.Logf("%-45s %5.1f MiB: %6.1f MiB allocated, %.2f bytes per byte; %v", name, mib(b), mib(got), ratio, brief(err))
+			if mode.strict {
+				name += " (strict)"
+			}
+			t.Logf("%-70s %5.1f MiB: %6.1f MiB allocated, %.2f bytes per byte; %v", name, mib(b), mib(got), ratio, brief(err))
 			if got > bound+boundSlack {
 				t.Errorf("%s: %d bytes allocated for a %d-byte body, over the bound %d", name, got, b, bound)
 			}
@@ -130,16 +139,18 @@ func TestDecodingMemoryIsBounded(t *testing.T) {
 
 // A hostile body fails with a clear reason; a legitimate body of the same size decodes.
 func TestDecodingBudgetRefusesOnlyAmplifiers(t *testing.T) {
-	real := repeatTo("[", strings.Replace(minimalConn, `"id":""`, `"id":"5f1c2a3b-8d4e-4f60-9a1b-000000000000"`, 1)+
+	valid := strings.NewReplacer(`"id":"i"`, `"id":"5f1c2a3b-8d4e-4f60-9a1b-000000000000"`, `"authScheme":""`, `"authScheme":"apiKey"`,
+		`"status":""`, `"status":"working"`).Replace(minimalConn)
+	real := repeatTo("[", valid+
 		`,"providerWorkspaceRef":"acme.my.salesforce.com","updateTime":"2024-04-22T18:55:28.456076Z"}`, ",", "]", 24<<20)
 	for _, length := range []int64{-1, int64(len(real))} {
 		var out []Connection
-		if err := decodeList(bytes.NewReader(real), length, &out); err != nil || len(out) < 50_000 {
+		if err := decodeList(bytes.NewReader(real), length, &report{}, &out); err != nil || len(out) < 50_000 {
 			t.Fatalf("a list of %d realistic connections (length %d): %v", len(out), length, err)
 		}
 	}
 	var out []Connection
-	err := decodeList(bytes.NewReader(repeatTo("[", minimalConn+"}", ",", "]", 24<<20)), -1, &out)
+	err := decodeList(bytes.NewReader(repeatTo("[", minimalConn+"}", ",", "]", 24<<20)), -1, &report{}, &out)
 	if !errors.Is(err, errAmplified) {
 		t.Fatalf("a list of minimal connections of unknown length: err = %v, want the budget's refusal", err)
 	}
@@ -150,7 +161,7 @@ func TestTokenGuard(t *testing.T) {
 	body := repeatTo(`{"id":"`, "a", "", `"}`, 3*maxTokenBytes)
 	for name, r := range map[string]io.Reader{"whole": bytes.NewReader(body), "one byte per read": iotest.OneByteReader(bytes.NewReader(body))} {
 		br := newBodyReader(r, 1<<30)
-		err := decodeConnectionBody(br, new(Connection))
+		err := decodeConnectionBody(br, &report{}, new(Connection))
 		if !errors.Is(err, errTokenTooLarge) || br.read > tokenGuard+int64(len(`{"id":`)) {
 			t.Errorf("%s: err = %v after %d bytes, want errTokenTooLarge within %d", name, err, br.read, tokenGuard)
 		}

@@ -38,6 +38,7 @@ type reply struct {
 	body   io.Reader  // the body, under its size limit
 	length int64      // its announced length, capped at the limit; ≤ 0 when unknown
 	server *serverURL // the configured server (a returned URL is checked against it)
+	rep    *report    // where the decoder records issues
 }
 
 // call runs e for req: the checks, then the pipeline (Client.do) with e's builder and decoder.

@@ -55,6 +55,7 @@ type config struct {
 	responseInto **http.Response
 	insecureHTTP bool
 	retryUnsafe  bool
+	strict       bool  // WithStrictDecoding
 	maxBodyBytes int64 // 0: the operation's default
 
 	// The client's retry budget, shared by every call (nil: none), and its capacity.

@@ -287,7 +287,7 @@ func TestDecodeListStrategies(t *testing.T) {
 		body := b.String()
 		for _, length := range []int64{-1, int64(len(body))} {
 			var got []Connection
-			if err := decodeList(strings.NewReader(body), length, &got); err != nil {
+			if err := decodeList(strings.NewReader(body), length, &report{}, &got); err != nil {
 				t.Fatalf("n=%d length=%d: %v", n, length, err)
 			}
 			if len(got) != n {

@@ -144,7 +144,6 @@ func TestUpstreamOnThisRepository(t *testing.T) {
 	s, text := summarize(t, opts)
 	wantLines(t, text,
 		"  M gen/connections.gen.go",
-		"  M pkg/client/decode.gen.go",
 		"  + pkg github.com/ampersand-sdk/ampersand-go/gen, type Connection struct, LastUsedTime time.Time",
 		"  - pkg github.com/ampersand-sdk/ampersand-go/gen, type ProviderApp struct, ExternalRef string",
 		"  + pkg github.com/ampersand-sdk/ampersand-go/gen, type ProviderApp struct, ExternalRef int",
