@@ -1,8 +1,11 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"sync"
 	"time"
 )
 
@@ -37,6 +40,9 @@ type Notification struct {
 	Type      NotificationType // the body's notificationType, known to this package or not
 	Payload   any              // one of the payload types above, or *UnknownNotification
 	Body      []byte           // the verified raw body
+	// Issues are the repairs of a body that drifts from the schema (a property absent, null or of the wrong
+	// type, kept at its zero value), as for API replies; WithWebhookStrictDecoding makes any an error.
+	Issues []DecodeIssue
 }
 
 // UnknownNotification is the Payload of a notification whose notificationType this package does not decode:
@@ -46,11 +52,11 @@ type UnknownNotification struct {
 	Raw  json.RawMessage
 }
 
-// decodeNotification decodes a verified body into its payload type. It is the one place notifications are
-// decoded, with encoding/json for now: unknown properties are ignored and absent ones left zero (the
-// tolerant half of the SDK's decoding policy), while a value of the wrong type fails with
-// ErrWebhookMalformedBody.
-func decodeNotification(id string, t time.Time, body []byte) (*Notification, error) {
+// decodeNotification decodes a verified body into its payload type, by the SDK's decoding policy (see
+// DecodeIssue): a property that is absent, null or of the wrong type keeps its zero value and is reported in
+// Notification.Issues, or, with WithWebhookStrictDecoding, fails with ErrWebhookMalformedBody. A body that is
+// no JSON object, or has no notificationType, fails in both modes.
+func decodeNotification(id string, t time.Time, body []byte, strict bool) (*Notification, error) {
 	var head struct {
 		NotificationType *string `json:"notificationType"`
 	}
@@ -61,23 +67,44 @@ func decodeNotification(id string, t time.Time, body []byte) (*Notification, err
 		return nil, fmt.Errorf("%w: no notificationType", ErrWebhookMalformedBody)
 	}
 	n := &Notification{ID: id, Timestamp: t, Type: NotificationType(*head.NotificationType), Body: body}
-	switch n.Type {
-	case NotificationTypeConnectionCreated:
-		n.Payload = new(ConnectionCreatedNotificationPayload)
-	case NotificationTypeConnectionUpdated:
-		n.Payload = new(ConnectionUpdatedNotificationPayload)
-	case NotificationTypeConnectionRefreshed:
-		n.Payload = new(ConnectionRefreshedNotificationPayload)
-	case NotificationTypeConnectionDeleted:
-		n.Payload = new(ConnectionDeletedNotificationPayload)
-	case NotificationTypeConnectionError:
-		n.Payload = new(ConnectionErrorNotificationPayload)
-	default:
+	c, ok := notificationCodecs()[n.Type]
+	if !ok {
 		n.Payload = &UnknownNotification{Type: *head.NotificationType, Raw: json.RawMessage(body)}
 		return n, nil
 	}
-	if err := json.Unmarshal(body, n.Payload); err != nil {
+	payload := reflect.New(c.typ)
+	rep := &report{op: string(n.Type), strict: strict}
+	r := bytes.NewReader(body)
+	d := newDecoder(r, rep)
+	defer d.release()
+	err := d.start(r, '{', "a notification object")
+	if err == nil {
+		_, err = d.value(c, payload.Elem())
+	}
+	if err == nil {
+		err = d.end()
+	}
+	if err == nil {
+		err = rep.strictError()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrWebhookMalformedBody, n.Type, err)
 	}
+	n.Payload, n.Issues = payload.Interface(), rep.issues
 	return n, nil
 }
+
+// notificationCodecs are the decoders of the payload types, by notification type.
+var notificationCodecs = sync.OnceValue(func() map[NotificationType]*codec {
+	m := map[NotificationType]*codec{}
+	for nt, t := range map[NotificationType]reflect.Type{
+		NotificationTypeConnectionCreated:   reflect.TypeFor[ConnectionCreatedNotificationPayload](),
+		NotificationTypeConnectionUpdated:   reflect.TypeFor[ConnectionUpdatedNotificationPayload](),
+		NotificationTypeConnectionRefreshed: reflect.TypeFor[ConnectionRefreshedNotificationPayload](),
+		NotificationTypeConnectionDeleted:   reflect.TypeFor[ConnectionDeletedNotificationPayload](),
+		NotificationTypeConnectionError:     reflect.TypeFor[ConnectionErrorNotificationPayload](),
+	} {
+		m[nt] = codecOf(t)
+	}
+	return m
+})

@@ -30,6 +30,7 @@ type Webhook struct {
 	key       apiKey // the decoded secret, held (and redacted) like the API key
 	tolerance time.Duration
 	maxBody   int64
+	strict    bool // WithWebhookStrictDecoding
 }
 
 // DefaultWebhookTolerance is how far a notification's timestamp may be from the receiver's clock, in either
@@ -64,6 +65,10 @@ var (
 
 // WebhookOption configures a Webhook.
 type WebhookOption func(*Webhook)
+
+// WithWebhookStrictDecoding makes a notification whose body drifts from the schema (any DecodeIssue) fail
+// with ErrWebhookMalformedBody instead of being returned with its Issues: Handler then answers 400.
+func WithWebhookStrictDecoding() WebhookOption { return func(w *Webhook) { w.strict = true } }
 
 // WithWebhookTolerance sets how far a notification's timestamp may be from now (DefaultWebhookTolerance when
 // not set; a value ≤ 0 keeps the default).
@@ -172,7 +177,7 @@ func (w *Webhook) Verify(body []byte, header http.Header) (*Notification, error)
 			wellFormed = true
 		}
 		if hmac.Equal([]byte(s), want) {
-			return decodeNotification(id, sent, body)
+			return decodeNotification(id, sent, body, w.strict)
 		}
 	}
 	if !wellFormed {

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"errors"
 	"fmt"
@@ -152,8 +153,9 @@ func TestWebhookErrorsSayWhy(t *testing.T) {
 	cases = append(cases, tc{"signed non-JSON", b, h, client.ErrWebhookMalformedBody})
 	b, h = signedJunk(`{"data":{}}`)
 	cases = append(cases, tc{"no notificationType", b, h, client.ErrWebhookMalformedBody})
-	b, h = signedJunk(`{"notificationType":"connection.deleted","data":{"connectionId":7}}`)
-	cases = append(cases, tc{"wrong property type", b, h, client.ErrWebhookMalformedBody})
+	b, h = signedJunk(`["notificationType","connection.deleted"]`)
+	cases = append(cases, tc{"an array, not an object", b, h, client.ErrWebhookMalformedBody})
+	// A property of the wrong type is a reported repair, not an error: TestWebhookDecodingIsTolerantAndReported.
 
 	w := newWebhook(t, testSecret)
 	for _, c := range cases {
@@ -321,5 +323,40 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 	rec := send(http.MethodPost, body, good)
 	if rec.Code != http.StatusInternalServerError || bytes.Contains(rec.Body.Bytes(), []byte("database")) {
 		t.Errorf("a failing function: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A notification whose body drifts from the schema decodes by the SDK's policy: the odd property keeps its
+// zero value and is reported, its siblings survive; WithWebhookStrictDecoding makes it an error.
+func TestWebhookDecodingIsTolerantAndReported(t *testing.T) {
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("a secret of thirty-two bytes....."))
+	body := []byte(`{"notificationType":"connection.created","data":{"connectionId":42,"provider":"salesforce",`+
+		`"projectId":"p","groupRef":"g","consumerRef":"c","consumerName":"Jane"}}`)
+	h := http.Header{}
+	id, ts := "msg_1", time.Now()
+	h.Set("svix-id", id)
+	h.Set("svix-timestamp", strconv.FormatInt(ts.Unix(), 10))
+	wh, err := client.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set("svix-signature", wh.Sign(id, ts, body))
+	n, err := wh.Verify(body, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := n.Payload.(*client.ConnectionCreatedNotificationPayload)
+	if !ok || p.Data.ConnectionID != "" || p.Data.Provider != "salesforce" {
+		t.Errorf("payload %#v", n.Payload)
+	}
+	if len(n.Issues) != 1 || n.Issues[0].Pointer != "/data/connectionId" || n.Issues[0].Kind != client.DecodeIssueWrongType || n.Issues[0].Raw != "42" {
+		t.Errorf("issues %+v, want one wrong type at /data/connectionId", n.Issues)
+	}
+	strict, err := client.NewWebhook(secret, client.WithWebhookStrictDecoding())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := strict.Verify(body, h); !errors.Is(err, client.ErrWebhookMalformedBody) {
+		t.Errorf("strict: %v, want ErrWebhookMalformedBody", err)
 	}
 }
