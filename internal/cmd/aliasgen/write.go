@@ -17,9 +17,9 @@ import (
 
 // docs holds the doc comments of gen's declarations, as text (comment markers removed).
 type docs struct {
-	types    map[string]string // type name → its doc
-	consts   map[string]string // constant name → its doc
-	comments map[string]string // constant name → its line comment
+	types    map[string]string  // type name → its doc
+	consts   map[string]string  // constant name → its doc
+	comments map[string]string  // constant name → its line comment
 	fields   map[string][]field // struct type name → its exported JSON fields, in order
 }
 
