@@ -53,6 +53,7 @@ type config struct {
 	clock    func() time.Time
 	projects []Project
 	listener net.Listener
+	redirect string // WithOAuthRedirectURL
 	errs     []error
 }
 
@@ -134,6 +135,7 @@ func NewServer(opts ...Option) *Server {
 		cfg.errs = append(cfg.errs, err)
 	}
 	st := newStore()
+	st.redirect = cfg.redirect
 	for _, p := range cfg.projects {
 		if err := st.declare(p); err != nil {
 			cfg.errs = append(cfg.errs, fmt.Errorf("WithProject: %w", err))
@@ -223,9 +225,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	var routeErr error
 	if step, ok := browserSteps[r.URL.Path]; ok {
 		x.browser = true
-		if r.Method == http.MethodGet {
-			x.op = step
-		} else {
+		if x.op = browserStepOf(step, r); x.op == "" {
 			routeErr = routers.ErrMethodNotAllowed
 		}
 	} else {
