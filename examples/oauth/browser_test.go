@@ -158,7 +158,9 @@ func (wd *webDriver) call(method, path string, in, out any) {
 	}
 }
 
-func (wd *webDriver) open(u string) { wd.call(http.MethodPost, "/url", map[string]string{"url": u}, nil) }
+func (wd *webDriver) open(u string) {
+	wd.call(http.MethodPost, "/url", map[string]string{"url": u}, nil)
+}
 
 // click clicks the element that css selects; the browser follows what the click does.
 func (wd *webDriver) click(css string) {
