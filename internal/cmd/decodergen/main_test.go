@@ -1,7 +1,6 @@
 package main
 
 import (
-	"go/importer"
 	"go/token"
 	"go/types"
 	"os"
@@ -18,7 +17,7 @@ func load(t *testing.T) func(roots ...string) (string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := importer.ForCompiler(token.NewFileSet(), "source", nil).Import(genPath)
+	pkg, err := loadGen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +59,7 @@ func TestRequiredComesFromTheSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := importer.ForCompiler(token.NewFileSet(), "source", nil).Import(genPath)
+	pkg, err := loadGen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +89,7 @@ func TestGenerationErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := importer.ForCompiler(token.NewFileSet(), "source", nil).Import(genPath)
+	pkg, err := loadGen()
 	if err != nil {
 		t.Fatal(err)
 	}
