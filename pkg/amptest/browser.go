@@ -240,14 +240,15 @@ func browseError(fn string, err error) error {
 }
 
 var (
-	htmlTitle = regexp.MustCompile(`(?is)<title>.*?</title>|<style>.*?</style>|<p class="note">.*?</p>`)
+	// htmlChrome is what every page has besides its message: the title, the style sheet and the footnote.
+	htmlChrome = regexp.MustCompile(`(?is)<title>.*?</title>|<style>.*?</style>|<p class="note">.*?</p>`)
 	htmlTag   = regexp.MustCompile(`<[^>]*>`)
 )
 
-// pageText is the text of an HTML page without its title, tags or extra white space; a heading ends with a
-// colon ("Access denied: The customer denied access …").
+// pageText is the text of an HTML page without its title, style, footnote, tags or extra white space; a
+// heading ends with a colon ("Access denied: The customer denied access …").
 func pageText(page []byte) string {
-	text := htmlTitle.ReplaceAllString(string(page), " ")
+	text := htmlChrome.ReplaceAllString(string(page), " ")
 	text = htmlTag.ReplaceAllString(strings.ReplaceAll(text, "</h1>", ":"), " ")
 	return strings.Join(strings.Fields(html.UnescapeString(text)), " ")
 }
