@@ -242,7 +242,7 @@ func browseError(fn string, err error) error {
 var (
 	// htmlChrome is what every page has besides its message: the title, the style sheet and the footnote.
 	htmlChrome = regexp.MustCompile(`(?is)<title>.*?</title>|<style>.*?</style>|<p class="note">.*?</p>`)
-	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
 )
 
 // pageText is the text of an HTML page without its title, style, footnote, tags or extra white space; a
