@@ -56,7 +56,7 @@ FUZZTIME ?= 10s
 fuzz:
 	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/fuzz_test.go); do \
 		echo "== fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
+		$(PROGRESS) "fuzz $$t" $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
 	done
 
 vet:
