@@ -18,8 +18,8 @@ demo:
 	$(GO) run ./examples/quickstart
 
 ## test: the everyday test command: go vet, make verify, and every test of the module under the race
-## detector, one line per package as it finishes. Measured on 2 shared cores: about 4 minutes with empty
-## caches, under a minute warm (README). What only CI runs is in make test-all.
+## detector, one line per package as it finishes. Measured on 2 shared cores: about 5 minutes with empty
+## caches, 2 warm (README). What only CI runs is in make test-all.
 test:
 	@echo "== go vet ./...  (with an empty cache this first builds every package: a minute or two)"
 	@$(PROGRESS) "go vet" $(GO) vet ./...

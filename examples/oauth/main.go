@@ -27,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"time"
 
 	"github.com/ampersand-sdk/ampersand-go/pkg/amptest"
@@ -34,13 +35,26 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to serve the app on")
-	flag.Parse()
-	// Bind first, so that "open …" is printed only once the address works.
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], log.Default()); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// run serves the app until ctx ends. It binds the address before it logs "open <URL>", so that the URL
+// works when it is printed (with -addr 127.0.0.1:0 it names the port the system chose).
+func run(ctx context.Context, args []string, logger *log.Logger) error {
+	fl := flag.NewFlagSet("oauth", flag.ContinueOnError)
+	addr := fl.String("addr", "127.0.0.1:8080", "address to serve the app on")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	base := "http://" + ln.Addr().String()
 	var opts []client.Option
 	project := os.Getenv("AMPERSAND_PROJECT")
@@ -49,17 +63,24 @@ func main() {
 		defer srv.Close()
 		project = "oauth-example"
 		opts = append(opts, client.WithServerURL(srv.URL), client.WithAPIKey(srv.APIKey))
-		log.Printf("no AMPERSAND_API_KEY: using a fake Ampersand API at %s", srv.URL)
+		logger.Printf("no AMPERSAND_API_KEY: using a fake Ampersand API at %s", srv.URL)
 	} else if project == "" {
-		log.Fatal("AMPERSAND_API_KEY is set: set AMPERSAND_PROJECT too")
+		return errors.New("AMPERSAND_API_KEY is set: set AMPERSAND_PROJECT too")
 	}
 	c, err := client.New(opts...)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	log.Printf("open %s/", base)
 	s := &http.Server{Handler: newApp(c, project), ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(s.Serve(ln))
+	go func() {
+		<-ctx.Done()
+		_ = s.Close()
+	}()
+	logger.Printf("open %s/", base)
+	if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // app is the web app: every user of it is one consumer of the group groupRef.

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"io"
+	"log"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -170,4 +173,34 @@ func connectURL(t *testing.T, web *httptest.Server, user string) string {
 		t.Fatalf("connect: %d", resp.StatusCode)
 	}
 	return resp.Header.Get("Location")
+}
+
+// run binds before it prints "open <URL>": the URL it prints answers at once, on the port the system chose.
+func TestRunPrintsAWorkingURL(t *testing.T) {
+	t.Setenv("AMPERSAND_API_KEY", "")
+	r, w := io.Pipe()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, log.New(w, "", 0)) }()
+	lines := bufio.NewScanner(r)
+	var opened string
+	for opened == "" && lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "open "); ok {
+			opened = u
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	resp, err := http.Get(opened)
+	if err != nil {
+		t.Fatalf("GET %q, as soon as it was printed: %v", opened, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.HasSuffix(opened, ":0/") {
+		t.Errorf("GET %s: %d", opened, resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+	w.Close()
 }
