@@ -76,6 +76,14 @@ func browserStepOf(step Operation, r *http.Request) Operation {
 	return ""
 }
 
+// browserAllow is the Allow header of the browser step at path: the consent's also takes its form's POST.
+func browserAllow(path string) string {
+	if browserSteps[path] == OpOAuthConsent {
+		return "GET, POST"
+	}
+	return http.MethodGet
+}
+
 // acceptsHTML reports whether r's Accept header names text/html, as every browser's navigation does.
 func acceptsHTML(r *http.Request) bool {
 	for _, h := range r.Header.Values("Accept") {

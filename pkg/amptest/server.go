@@ -246,8 +246,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	case readErr != nil:
 		return // The client went away while sending.
 	case routeErr != nil && x.browser:
-		rp := browserPage(http.StatusMethodNotAllowed, "", "Method not allowed", "Open this page with GET.")
-		rp.header.Set("Allow", http.MethodGet)
+		allow := browserAllow(r.URL.Path)
+		rp := browserPage(http.StatusMethodNotAllowed, "", "Method not allowed", "Open this page with "+allow+".")
+		rp.header.Set("Allow", allow)
 		rp.write(w, x.requestID)
 		return
 	case routeErr != nil:
