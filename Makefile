@@ -1,5 +1,8 @@
-# ampersand-go: the targets a contributor and CI run. `make test` is the test command (README, .ci/run).
+# ampersand-go: the targets a contributor and CI run. `make test` is the everyday test command (README);
+# `make test-all` and `make lint` are what CI runs (.ci/run).
 GO            ?= go
+# Runs a command and prints a line after each 20 s without output, so that a long build is never silent.
+PROGRESS      := .ci/progress
 # Ampersand's published OpenAPI document, for the drift check. Override: make verify UPSTREAM_SPEC=path
 UPSTREAM_SPEC ?= ../shared/reference/ampersand-api.bundled.json
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -7,27 +10,53 @@ BENCHSTAT     := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d
 BENCH_ROUNDS  ?= 6
 BENCH_FILTER  ?= ^Benchmark(Get|List10k|List10kPeakHeap|ConcurrentGet|Retry|DecodeList10k|Stream|StreamPeakHeap)$$
 
-.PHONY: demo test generate verify verify-spec verify-generated verify-deps lint vet bench bench-smoke
+.PHONY: demo test test-all alloc-test browser-test generate verify verify-spec verify-generated verify-deps lint tidy-check vet bench bench-smoke
 
 ## demo: the quickstart — a connection's whole life against an in-process fake API (no network). With
 ## AMPERSAND_API_KEY and AMPERSAND_PROJECT set it runs against the real API instead.
 demo:
 	$(GO) run ./examples/quickstart
 
-## test: go vet, make verify, every test under the race detector, each fuzz target for FUZZTIME, and the
-## benchmarks of bench/ compiled and run once (make test is what CI and the README run).
-test: vet verify
-	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'Memory|Budget|TokenGuard' ./pkg/client # allocation figures: without the race detector
-	$(MAKE) --no-print-directory fuzz bench-smoke otel-test apicompat-test webhookref-test
+## test: the everyday test command: go vet, make verify, and every test of the module under the race
+## detector, one line per package as it finishes. Measured on 2 shared cores: about 5 minutes with empty
+## caches, 2 warm (README). What only CI runs is in make test-all.
+test:
+	@echo "== go vet ./...  (with an empty cache this first builds every package: a minute or two)"
+	@$(PROGRESS) "go vet" $(GO) vet ./...
+	@echo "== make verify: the spec, drift from upstream, generated code, imports, the Go API"
+	@$(PROGRESS) "make verify" $(MAKE) --no-print-directory verify
+	@echo "== go test -race ./...  (one line per package as it finishes)"
+	@$(PROGRESS) "go test -race" $(GO) test -race -count=1 ./...
+	@echo "ok   make test passed; CI also runs make test-all (fuzzing, benchmarks, otel/, apicompat, a browser) and make lint"
+
+## test-all: what CI runs before make lint (.ci/run): make test with the browser test, the allocation figures
+## without the race detector, each fuzz target for FUZZTIME, the benchmarks of bench/ compiled and run once,
+## and the tests of otel/, internal/cmd/apicompat and internal/webhookref. Installs chromium when missing (.ci/browser).
+test-all:
+	@.ci/browser
+	@AMP_BROWSER_TEST=1 $(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory alloc-test fuzz bench-smoke otel-test apicompat-test webhookref-test
+	@echo "ok   make test-all passed"
+
+## alloc-test: pkg/client's allocation figures, which need a build without the race detector.
+alloc-test:
+	@echo "== allocation figures of pkg/client (without the race detector)"
+	@$(PROGRESS) "alloc-test" $(GO) test -count=1 -run 'Memory|Budget|TokenGuard' ./pkg/client
+
+## browser-test: a real browser (Debian's chromium, installed when missing) clicks through examples/oauth and
+## the fake's consent page, Allow and Deny. Screenshots: make browser-test AMP_BROWSER_SCREENSHOTS=dir
+browser-test:
+	@.ci/browser
+	@echo "== a real browser clicks through examples/oauth and the fake's consent page"
+	AMP_BROWSER_TEST=1 $(GO) test -count=1 -run TestBrowserClicksThrough -v ./examples/oauth
 
 ## fuzz: run each fuzz target of pkg/client (every func Fuzz… in its *fuzz_test.go files) for FUZZTIME, one at a time.
 FUZZTIME ?= 10s
 .PHONY: fuzz
 fuzz:
 	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/*fuzz_test.go); do \
-		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
+		echo "== fuzz $$t for $(FUZZTIME)"; \
+		$(PROGRESS) "fuzz $$t" $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
 	done
 
 vet:
@@ -70,22 +99,38 @@ verify-deps:
 	echo "ok   no package but pkg/client imports gen"
 
 ## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint (and the same for internal/cmd/apicompat).
-lint: vet spec-lint apicompat-lint
+## With empty caches it builds vacuum and staticcheck first: about 5 minutes on 2 cores; then under a minute.
+lint:
+	@echo "== gofmt"
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
-	if [ -n "$$out" ]; then echo "FAIL gofmt would change: $$out"; exit 1; fi
-	$(GO) run $(STATICCHECK) ./...
-	cd bench && $(GO) run $(STATICCHECK) ./...
-	cd otel && $(GO) run $(STATICCHECK) ./...
-	cd internal/webhookref && $(GO) run $(STATICCHECK) ./...
-	$(GO) mod tidy -diff
-	cd bench && $(GO) mod tidy -diff
-	cd otel && $(GO) mod tidy -diff
-	cd internal/webhookref && $(GO) mod tidy -diff
+	if [ -n "$$out" ]; then echo "FAIL gofmt would change: $$out"; exit 1; fi; echo "ok   gofmt"
+	@echo "== go vet ./..."
+	@$(PROGRESS) "go vet" $(GO) vet ./...
+	@$(MAKE) --no-print-directory spec-lint apicompat-lint
+	@echo "== staticcheck . bench otel internal/webhookref  (first run builds staticcheck: a minute or two)"
+	@$(PROGRESS) staticcheck $(GO) run $(STATICCHECK) ./...
+	@cd bench && ../$(PROGRESS) staticcheck $(GO) run $(STATICCHECK) ./...
+	@cd otel && ../$(PROGRESS) staticcheck $(GO) run $(STATICCHECK) ./...
+	@cd internal/webhookref && ../../$(PROGRESS) staticcheck $(GO) run $(STATICCHECK) ./...
+	@echo "ok   staticcheck"
+	@$(MAKE) --no-print-directory tidy-check
+	@echo "ok   make lint passed"
+
+## tidy-check: go mod tidy -diff on each module, without its "go: downloading" chatter unless it fails.
+tidy-check:
+	@echo "== go mod tidy -diff  (first run downloads the test dependencies of every module)"
+	@for d in . bench otel internal/cmd/apicompat internal/webhookref; do \
+		if ! out=$$(cd $$d && $(GO) mod tidy -diff 2>&1); then \
+			echo "$$out" | grep -v '^go: downloading'; echo "FAIL $$d: go.mod or go.sum is not tidy (run go mod tidy there)"; exit 1; \
+		fi; \
+	done; echo "ok   go.mod and go.sum are tidy in ., bench, otel, internal/cmd/apicompat and internal/webhookref"
 
 ## spec-lint: lint api/openapi.yaml with vacuum, pinned in .vacuum/go.mod (its own module, so its dependencies stay
 ## out of ours); the ruleset and its waivers, each with its reason, are .vacuum/ruleset.yaml and ignore.yaml.
 .PHONY: spec-lint
 spec-lint:
+	@echo "== vacuum on api/openapi.yaml  (first run builds vacuum: about 4 minutes on 2 cores)"
+	@$(PROGRESS) "building vacuum" sh -c '$(GO) -C .vacuum tool -n vacuum >/dev/null'
 	@vacuum=$$($(GO) -C .vacuum tool -n vacuum) || exit 1; \
 	if ! out=$$("$$vacuum" lint --ruleset .vacuum/ruleset.yaml --ignore-file .vacuum/ignore.yaml --fail-severity info \
 		--remote=false --details --no-clip --no-style --no-banner api/openapi.yaml 2>&1); then \
@@ -106,7 +151,8 @@ bench:
 ## go vet and its tests under the race detector, its benchmarks compiled and run once.
 .PHONY: otel-test bench-otel
 otel-test:
-	cd otel && $(GO) vet ./... && $(GO) test -race -count=1 ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+	@echo "== otel/: go vet, go test -race, benchmarks once"
+	@cd otel && ../$(PROGRESS) otel-test sh -c '$(GO) vet ./... && $(GO) test -race -count=1 ./... && $(GO) test -run "^$$" -bench . -benchtime 1x ./... > /dev/null'
 
 ## webhookref-test: pkg/client's webhook verification against Standard Webhooks' reference library, in a module
 ## of its own (internal/webhookref) so that the library stays out of the SDK's go.mod and its users' go.sum.
@@ -124,7 +170,9 @@ bench-otel:
 
 # The benchmarks compiled and each run once, so that they never rot (run by make test).
 bench-smoke:
-	cd bench && $(GO) vet ./... && $(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+	@echo "== bench/: go vet, each benchmark run once"
+	@cd bench && ../$(PROGRESS) bench-smoke sh -c '$(GO) vet ./... && $(GO) test -run "^$$" -bench . -benchtime 1x ./... > /dev/null'
+	@echo "ok   bench/ benchmarks compile and run"
 
 # ---- The Go API: snapshots, compatibility, upstream updates (internal/cmd/apicompat, CONTRIBUTING.md) ----
 # The tool is a module of its own, so that golang.org/x/exp (apidiff) stays out of the SDK's go.mod. `go -C`
@@ -159,7 +207,9 @@ update-upstream:
 ## apicompat-test, apicompat-lint: the tool's tests, and go vet, staticcheck and go mod tidy -diff on its module
 ## (outside the ./... of ours).
 apicompat-test:
-	$(GO) -C internal/cmd/apicompat test -count=1 ./...
+	@echo "== internal/cmd/apicompat: its tests"
+	@$(PROGRESS) apicompat-test $(GO) -C internal/cmd/apicompat test -count=1 ./...
 
 apicompat-lint:
-	cd internal/cmd/apicompat && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./... && $(GO) mod tidy -diff
+	@echo "== internal/cmd/apicompat: go vet, staticcheck"
+	@cd internal/cmd/apicompat && ../../../$(PROGRESS) apicompat-lint sh -c '$(GO) vet ./... && $(GO) run $(STATICCHECK) ./...'

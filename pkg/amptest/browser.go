@@ -80,6 +80,8 @@ func (e *BrowserError) Unwrap() error { return e.Err }
 // browserStep serves a browser step; its reply is not an API reply and is not validated against the spec.
 func (s *Server) browserStep(x *exchange) *reply {
 	switch x.op {
+	case OpOAuthConsentPage:
+		return s.oauthConsentPage(x)
 	case OpOAuthConsent:
 		return s.oauthConsent(x)
 	case OpCustomAuthProvider:
@@ -91,14 +93,7 @@ func (s *Server) browserStep(x *exchange) *reply {
 
 // browserPage builds a small HTML page; code, when set, goes in the HeaderError header.
 func browserPage(status int, code, title, message string) *reply {
-	body := "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>amptest: " + html.EscapeString(title) +
-		"</title></head>\n<body>\n<h1>" + html.EscapeString(title) + "</h1>\n<p>" + html.EscapeString(message) +
-		"</p>\n</body></html>\n"
-	h := http.Header{"Content-Type": {"text/html; charset=utf-8"}, "Cache-Control": {"no-store"}}
-	if code != "" {
-		h.Set(HeaderError, code)
-	}
-	return &reply{status: status, header: h, body: []byte(body)}
+	return renderPage(status, code, map[string]any{"Title": title, "Message": message})
 }
 
 // flowFailure is the page of a step whose state or session cannot be used: 400 when it is unknown, 409 when
@@ -126,13 +121,19 @@ func consentFailure(status int) *reply {
 }
 
 // ApproveOAuth does what the customer's browser does with an authorization URL of oauthConnect or
-// oauthUpdate (client.OAuthConnect, client.OAuthUpdate): it opens it and the customer grants access. It
+// oauthUpdate (client.OAuthConnect, client.OAuthUpdate): it opens the consent page and clicks Allow. It
 // returns the connection the consent created or re-authorized, with its credentials (as Connection does),
 // or an error saying why the consent failed: a *BrowserError for an error page (errors.Is it with
 // ErrConsentDenied, ErrFlowUnknown, ErrFlowUsed or ErrFlowExpired), or the transport's error. A URL that is
-// not an authorization URL of this server is refused without a request.
+// not an authorization URL of this server is refused without a request. With WithOAuthRedirectURL, it stops
+// at the redirect back to the app, which it never requests.
 func (s *Server) ApproveOAuth(ctx context.Context, authURL string) (client.Connection, error) {
-	resp, err := s.browse(ctx, authURL, oauthConsentPath)
+	if _, err := s.browse(ctx, http.MethodGet, authURL, oauthConsentPath, nil); err != nil {
+		return client.Connection{}, browseError("ApproveOAuth", err)
+	}
+	u, _ := url.Parse(authURL) // browse parsed it
+	form := url.Values{"state": {u.Query().Get("state")}, "decision": {decisionAllow}}
+	resp, err := s.browse(ctx, http.MethodPost, s.origin+oauthConsentPath, oauthConsentPath, form)
 	if err != nil {
 		return client.Connection{}, browseError("ApproveOAuth", err)
 	}
@@ -157,7 +158,7 @@ func (s *Server) ApproveOAuth(ctx context.Context, authURL string) (client.Conne
 // A failed step is a *BrowserError (see ApproveOAuth); a URL that is not a redirect URL of this server is
 // refused without a request.
 func (s *Server) CompleteCustomAuth(ctx context.Context, redirectURL string) (callbackParams map[string]string, err error) {
-	resp, err := s.browse(ctx, redirectURL, customAuthProviderPath)
+	resp, err := s.browse(ctx, http.MethodGet, redirectURL, customAuthProviderPath, nil)
 	if err != nil {
 		return nil, browseError("CompleteCustomAuth", err)
 	}
@@ -174,23 +175,33 @@ func (s *Server) CompleteCustomAuth(ctx context.Context, redirectURL string) (ca
 	return callbackParams, nil
 }
 
-// browse GETs raw, which must be a URL of this server's origin with the path want, following redirects
-// within the origin, as a browser would. It returns the final reply, its body read and closed, when its
-// status is 200; an error page is a *BrowserError.
-func (s *Server) browse(ctx context.Context, raw, want string) (*http.Response, error) {
+// browse sends a browser's request (Accept: text/html) to raw, which must be a URL of this server's origin
+// with the path want: a GET, or a POST of form when it is not nil. It follows redirects within the origin, as
+// a browser would, and stops at one that leaves it (to the app of WithOAuthRedirectURL). It returns the final
+// reply, its body read and closed, when its status is 200 or a redirect away; an error page is a
+// *BrowserError.
+func (s *Server) browse(ctx context.Context, method, raw, want string, form url.Values) (*http.Response, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme+"://"+u.Host != s.origin || u.Path != want {
 		return nil, fmt.Errorf("%q is not a URL of this server's %s (%s%s?…)", raw, want, s.origin, want)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, err
+	}
+	req.Header.Set("Accept", "text/html")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	hc := *s.ts.Client()
 	hc.CheckRedirect = func(r *http.Request, via []*http.Request) error {
 		switch {
 		case r.URL.Scheme+"://"+r.URL.Host != s.origin:
-			return fmt.Errorf("redirected away from the fake, to %s", r.URL.Redacted())
+			return http.ErrUseLastResponse
 		case len(via) >= 10:
 			return errors.New("stopped after 10 redirects")
 		}
@@ -205,10 +216,14 @@ func (s *Server) browse(ctx context.Context, raw, want string) (*http.Response, 
 	if err != nil {
 		return nil, fmt.Errorf("reading the page of %s: %w", resp.Request.URL.Path, err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSeeOther {
 		code := resp.Header.Get(HeaderError)
+		step := browserSteps[resp.Request.URL.Path]
+		if step == OpOAuthConsent && resp.Request.Method == http.MethodGet {
+			step = OpOAuthConsentPage
+		}
 		return nil, &BrowserError{
-			Step: browserSteps[resp.Request.URL.Path], StatusCode: resp.StatusCode, Code: code,
+			Step: step, StatusCode: resp.StatusCode, Code: code,
 			Message: pageText(page), Err: codeErrors[code],
 		}
 	}
@@ -225,14 +240,15 @@ func browseError(fn string, err error) error {
 }
 
 var (
-	htmlTitle = regexp.MustCompile(`(?is)<title>.*?</title>`)
-	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+	// htmlChrome is what every page has besides its message: the title, the style sheet and the footnote.
+	htmlChrome = regexp.MustCompile(`(?is)<title>.*?</title>|<style>.*?</style>|<p class="note">.*?</p>`)
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
 )
 
-// pageText is the text of an HTML page without its title, tags or extra white space; a heading ends with a
-// colon ("Access denied: The customer denied access …").
+// pageText is the text of an HTML page without its title, style, footnote, tags or extra white space; a
+// heading ends with a colon ("Access denied: The customer denied access …").
 func pageText(page []byte) string {
-	text := htmlTitle.ReplaceAllString(string(page), " ")
+	text := htmlChrome.ReplaceAllString(string(page), " ")
 	text = htmlTag.ReplaceAllString(strings.ReplaceAll(text, "</h1>", ":"), " ")
 	return strings.Join(strings.Fields(html.UnescapeString(text)), " ")
 }

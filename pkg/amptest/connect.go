@@ -86,61 +86,6 @@ func (s *Server) authorizationURL(st *oauthState) *reply {
 	}
 }
 
-// oauthConsent is the browser's GET of an authorization URL: the customer grants access at the provider,
-// which redirects to Ampersand's callback, which creates or re-authorizes the connection. Both happen in
-// this one step; its page names the connection in the HeaderConnectionID header.
-func (s *Server) oauthConsent(x *exchange) *reply {
-	state := x.r.URL.Query().Get("state")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	st := s.st.states[state]
-	switch {
-	case st == nil:
-		return flowFailure(codeUnknown, "This authorization URL was not issued by this server: its state is unknown.")
-	case st.used:
-		return flowFailure(codeUsed, "This authorization URL was already used; each one works once. Ask for a new one.")
-	case now.Sub(st.issued) > FlowLifetime:
-		return flowFailure(codeExpired, fmt.Sprintf("This authorization URL expired: it was issued at %s and "+
-			"lasts %v. Ask for a new one.", st.issued.Format(time.RFC3339), FlowLifetime))
-	}
-	var rec *record
-	title := "Connection re-authorized"
-	if st.connectionID == "" {
-		p := st.params
-		rec = s.st.generate(st.pr, client.GenerateConnectionParams{
-			Provider: p.Provider, GroupRef: p.GroupRef, GroupName: p.GroupName, ConsumerRef: p.ConsumerRef,
-			ConsumerName: p.ConsumerName, ProviderWorkspaceRef: p.ProviderWorkspaceRef,
-			ProviderMetadata:        p.ProviderMetadata,
-			OAuth2AuthorizationCode: mintTokens(now, defaultScopes),
-		}, now)
-		title = "Connection created"
-	} else if rec = st.pr.conns[st.connectionID]; rec == nil {
-		return browserPage(http.StatusNotFound, codeNotFound, "Connection not found",
-			fmt.Sprintf("Connection %s, which this URL re-authorizes, no longer exists.", st.connectionID))
-	} else {
-		scopes := rec.conn.OAuth2AuthorizationCode.Scopes
-		if len(scopes) == 0 {
-			scopes = defaultScopes
-		}
-		rec.conn.OAuth2AuthorizationCode = mintTokens(now, scopes)
-		rec.conn.UpdateTime = now
-		rec.revoked = false
-	}
-	rec.conn.Status = client.ConnectionStatusWorking
-	st.used = true
-	if st.connectionID == "" {
-		s.notify(client.NotificationTypeConnectionCreated, rec)
-	} else {
-		s.notify(client.NotificationTypeConnectionUpdated, rec)
-	}
-	page := browserPage(http.StatusOK, "", title, fmt.Sprintf(
-		"The customer granted access to %s. Connection %s is ready; you can close this window.",
-		rec.conn.Provider, rec.conn.ID))
-	page.header.Set(HeaderConnectionID, rec.conn.ID)
-	return page
-}
-
 // mintTokens returns new access and refresh tokens issued at now, the access token valid for
 // accessTokenLifetime, with a copy of scopes.
 func mintTokens(now time.Time, scopes []string) client.OAuth2AuthorizationCode {

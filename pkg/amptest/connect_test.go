@@ -121,7 +121,7 @@ func TestOAuthConnectFlow(t *testing.T) {
 	}
 
 	reqs := h.srv.Requests()
-	if ops := h.ops(); !slices.Equal(ops, []Operation{OpOAuthConnect, OpOAuthConsent, OpListConnections, OpGetConnection}) {
+	if ops := h.ops(); !slices.Equal(ops, []Operation{OpOAuthConnect, OpOAuthConsentPage, OpOAuthConsent, OpListConnections, OpGetConnection}) {
 		t.Fatalf("recorded %v", ops)
 	}
 	consent := reqs[1]
@@ -174,7 +174,7 @@ func TestOAuthUpdateFlow(t *testing.T) {
 	if n := len(h.srv.Connections("p")); n != 1 {
 		t.Errorf("%d connections, want the one re-authorized", n)
 	}
-	if ops := h.ops(); !slices.Equal(ops, []Operation{OpOAuthUpdate, OpOAuthConsent, OpGetConnection}) {
+	if ops := h.ops(); !slices.Equal(ops, []Operation{OpOAuthUpdate, OpOAuthConsentPage, OpOAuthConsent, OpGetConnection}) {
 		t.Errorf("recorded %v", ops)
 	}
 	if r := h.srv.Requests()[0]; r.Method != http.MethodPatch || r.Path != "/v1/projects/p/connections/"+seeded.ID+":oauth-update" {
@@ -193,7 +193,8 @@ func TestOAuthConsentFailures(t *testing.T) {
 		before := h.srv.Connections("my-project")
 		_, err := h.srv.ApproveOAuth(bg, raw)
 		var be *BrowserError
-		if !errors.As(err, &be) || be.Step != OpOAuthConsent || be.StatusCode != status || be.Code != code ||
+		// A used, unknown or expired state fails on the page, before any form is shown; a denial on the form.
+		if !errors.As(err, &be) || (be.Step != OpOAuthConsentPage && be.Step != OpOAuthConsent) || be.StatusCode != status || be.Code != code ||
 			be.Err != reason || be.Message == "" {
 			t.Errorf("%s: %#v; want a BrowserError %d %s matching %v", name, err, status, code, reason)
 		}
@@ -371,7 +372,7 @@ func TestFaultsOnConnectOperations(t *testing.T) {
 		t.Errorf("reset consent: %v", err)
 	}
 	want := []Operation{OpOAuthConnect, OpOAuthConnect, OpOAuthUpdate, OpOAuthUpdate, OpCustomAuthConnect,
-		OpCustomAuthConnect, OpOAuthConsent, OpListConnections, OpOAuthConnect, OpOAuthConsent}
+		OpCustomAuthConnect, OpOAuthConsentPage, OpOAuthConsent, OpListConnections, OpOAuthConnect, OpOAuthConsentPage, OpOAuthConsent}
 	if got := h.ops(); !slices.Equal(got[:len(want)], want) {
 		t.Errorf("recorded %v, want %v…", got, want)
 	}

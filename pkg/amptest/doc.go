@@ -46,14 +46,19 @@
 // oauthConnect answers (text/plain) an authorization URL <origin>/oauth/authorize?state=<random>; the state
 // remembers the request and the time. oauthUpdate does the same for an existing connection, which must exist
 // (404 problem) and have auth scheme oauth2/authorizationCode (else a 400 InputValidationProblem, "connection
-// <id> does not use OAuth2", with an issue naming connectionId). A GET of the URL (OpOAuthConsent) is the
-// provider's consent and Ampersand's callback at once: it creates the connection (auth scheme
+// <id> does not use OAuth2", with an issue naming connectionId). A browser's GET of the URL (a request that
+// accepts text/html: OpOAuthConsentPage) answers the provider's consent page, which names the provider, the
+// consumer and the group and changes nothing. Its form POSTs Allow or Deny to the same path (OpOAuthConsent),
+// the provider's consent and Ampersand's callback at once. Allow creates the connection (auth scheme
 // oauth2/authorizationCode, fresh access and refresh tokens minted by the fake, scopes read and write,
 // status working, group and consumer as generateConnection makes them, providerWorkspaceRef and
 // providerMetadata from the request; providerAppId and enableCSRFProtection are ignored), or re-authorizes
-// the connection (new tokens, same scopes, status working, updateTime now). Its 200 page names the connection
-// in the HeaderConnectionID header. Each state works once and for FlowLifetime (10 minutes, by the server's
-// clock: see WithClock); an unknown state is a 400 page, a used one 409, an expired one 410, and a failed
+// the connection (new tokens, same scopes, status working, updateTime now), and names it in the
+// HeaderConnectionID header; Deny changes nothing (HeaderError access_denied). With WithOAuthRedirectURL
+// both end with a 303 back to the app (connection_id=<ID>, or error=access_denied), else on a page of the
+// fake. A GET by a client that is not a browser (amp fake approve, curl) has no page to click: it allows at
+// once. Each state works once and for FlowLifetime (10 minutes, by the server's clock: see WithClock); an
+// unknown state is a 400 page, a used one 409, an expired one 410, and a failed
 // consent changes nothing. Server.ApproveOAuth plays the browser and returns the connection.
 //
 // customAuthConnect's first call (provider, groupRef, consumerRef and customAuth required) answers a redirect

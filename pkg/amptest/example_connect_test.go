@@ -31,7 +31,7 @@ func ExampleServer_ApproveOAuth() {
 	}
 	fmt.Println(u.Path)
 
-	srv.InjectFault(amptest.OpOAuthConsent, amptest.Fault{Status: http.StatusForbidden}) // the customer clicks "Deny"
+	srv.InjectFault(amptest.OpOAuthConsent, amptest.Fault{Status: http.StatusForbidden}) // the consent fails: denied
 	_, err = srv.ApproveOAuth(ctx, u.String())
 	fmt.Println(errors.Is(err, amptest.ErrConsentDenied))
 
@@ -59,11 +59,14 @@ func ExampleServer_ApproveOAuth() {
 	// true true <nil>
 	// true
 	// oauthConnect POST /v1/oauth-connect
-	// oauthConsent GET /oauth/authorize
-	// oauthConsent GET /oauth/authorize
+	// oauthConsentPage GET /oauth/authorize
+	// oauthConsent POST /oauth/authorize
+	// oauthConsentPage GET /oauth/authorize
+	// oauthConsent POST /oauth/authorize
 	// oauthUpdate PATCH /v1/projects/my-project/connections/CONN:oauth-update
-	// oauthConsent GET /oauth/authorize
-	// oauthConsent GET /oauth/authorize
+	// oauthConsentPage GET /oauth/authorize
+	// oauthConsent POST /oauth/authorize
+	// oauthConsentPage GET /oauth/authorize
 }
 
 // A custom auth flow offline: each redirect is played by CompleteCustomAuth, whose callback parameters

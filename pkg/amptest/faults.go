@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
@@ -36,8 +37,12 @@ const (
 // no API key and answer HTML pages that the spec does not describe, but they are recorded and take faults
 // like operations (see Server.InjectFault).
 const (
-	// OpOAuthConsent is the GET of an authorization URL of oauthConnect or oauthUpdate: the provider's
-	// consent and Ampersand's callback in one step.
+	// OpOAuthConsentPage is a browser's GET of an authorization URL of oauthConnect or oauthUpdate (a
+	// request that accepts text/html): the provider's consent page, with Allow and Deny. It changes nothing.
+	OpOAuthConsentPage Operation = "oauthConsentPage"
+	// OpOAuthConsent is the customer's decision and Ampersand's callback in one step: the POST of the
+	// consent page's form (Allow or Deny), or a GET of an authorization URL by a client that is not a
+	// browser (it does not accept text/html), which grants the consent at once.
 	OpOAuthConsent Operation = "oauthConsent"
 	// OpCustomAuthProvider is the GET of a customAuthConnect redirect URL: the provider's page, which
 	// redirects to the callback.
@@ -51,16 +56,50 @@ var operations = []Operation{
 	OpOAuthConnect, OpOAuthUpdate, OpCustomAuthConnect,
 }
 
-// browserSteps maps the path of each browser step to its Operation.
+// browserSteps maps the path of each browser step to its Operation (see browserStep for the consent's).
 var browserSteps = map[string]Operation{
 	oauthConsentPath:       OpOAuthConsent,
 	customAuthProviderPath: OpCustomAuthProvider,
 	customAuthCallbackPath: OpCustomAuthCallback,
 }
 
+// browserStepOf returns the step that r, a request to the path of step in browserSteps, performs, or "" when
+// the path does not answer r's method. The consent's path answers a browser's GET with the page
+// (OpOAuthConsentPage), the page's POST with the decision, and any other GET with the consent at once.
+func browserStepOf(step Operation, r *http.Request) Operation {
+	switch {
+	case step == OpOAuthConsent && r.Method == http.MethodGet && acceptsHTML(r):
+		return OpOAuthConsentPage
+	case r.Method == http.MethodGet, step == OpOAuthConsent && r.Method == http.MethodPost:
+		return step
+	}
+	return ""
+}
+
+// browserAllow is the Allow header of the browser step at path: the consent's also takes its form's POST.
+func browserAllow(path string) string {
+	if browserSteps[path] == OpOAuthConsent {
+		return "GET, POST"
+	}
+	return http.MethodGet
+}
+
+// acceptsHTML reports whether r's Accept header names text/html, as every browser's navigation does.
+func acceptsHTML(r *http.Request) bool {
+	for _, h := range r.Header.Values("Accept") {
+		for part := range strings.SplitSeq(h, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "text/html") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isBrowserStep reports whether op is a browser step rather than an API operation.
 func isBrowserStep(op Operation) bool {
-	return op == OpOAuthConsent || op == OpCustomAuthProvider || op == OpCustomAuthCallback
+	return op == OpOAuthConsent || op == OpOAuthConsentPage || op == OpCustomAuthProvider || op == OpCustomAuthCallback
 }
 
 // FaultKind is the way a fault breaks a reply.

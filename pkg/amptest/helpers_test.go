@@ -251,7 +251,8 @@ func testRoute(req *http.Request) (*routers.Route, map[string]string, error) {
 // that matches no operation must still be a problem with the reply's status. The browser steps, outside
 // /v1, are not API operations: their replies are HTML pages, or redirects.
 func checkExchange(req *http.Request, status int, header http.Header, body []byte) error {
-	if _, isStep := browserSteps[req.URL.Path]; isStep && req.Method == http.MethodGet {
+	if step, isStep := browserSteps[req.URL.Path]; isStep && (req.Method == http.MethodGet ||
+		step == OpOAuthConsent && req.Method == http.MethodPost) {
 		if ct := header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 			return fmt.Errorf("browser step answered with %q", ct)
 		}

@@ -86,18 +86,23 @@ func TestRouterParameters(t *testing.T) {
 	}
 }
 
-// The browser steps answer GET only, with an HTML page; other methods are recorded as unrouted.
+// The browser steps answer GET only (and the consent's form POST), with an HTML page; other methods are
+// recorded as unrouted.
 func TestBrowserStepMethods(t *testing.T) {
 	h := newHarness(t)
 	for _, path := range []string{"/oauth/authorize", "/custom-auth/provider", "/custom-auth/callback"} {
-		req, _ := http.NewRequest(http.MethodPost, strings.TrimSuffix(h.srv.URL, "/v1")+path, nil)
+		req, _ := http.NewRequest(http.MethodPut, strings.TrimSuffix(h.srv.URL, "/v1")+path, nil)
 		resp, err := h.rawClient().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-			t.Errorf("POST %s: %d %v", path, resp.StatusCode, resp.Header)
+		allow := "GET"
+		if path == "/oauth/authorize" {
+			allow = "GET, POST"
+		}
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != allow || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("PUT %s: %d %v", path, resp.StatusCode, resp.Header)
 		}
 	}
 	if ops := h.ops(); !slices.Equal(ops, []Operation{AnyOperation, AnyOperation, AnyOperation}) {

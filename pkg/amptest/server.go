@@ -55,6 +55,7 @@ type config struct {
 	projects []Project
 	listener net.Listener
 	hooks    webhookConfig
+	redirect string // WithOAuthRedirectURL
 	errs     []error
 }
 
@@ -123,6 +124,7 @@ func NewServer(opts ...Option) *Server {
 		cfg.errs = append(cfg.errs, err)
 	}
 	st := newStore()
+	st.redirect = cfg.redirect
 	for _, p := range cfg.projects {
 		if err := st.declare(p); err != nil {
 			cfg.errs = append(cfg.errs, fmt.Errorf("WithProject: %w", err))
@@ -232,9 +234,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	var routeErr error
 	if step, ok := browserSteps[r.URL.Path]; ok {
 		x.browser = true
-		if r.Method == http.MethodGet {
-			x.op = step
-		} else {
+		if x.op = browserStepOf(step, r); x.op == "" {
 			routeErr = routers.ErrMethodNotAllowed
 		}
 	} else {
@@ -259,8 +259,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.problem(x, http.StatusBadRequest, "the request body could not be read: "+readErr.Error()).write(w, x.requestID)
 		return
 	case routeErr != nil && x.browser:
-		rp := browserPage(http.StatusMethodNotAllowed, "", "Method not allowed", "Open this page with GET.")
-		rp.header.Set("Allow", http.MethodGet)
+		allow := browserAllow(r.URL.Path)
+		rp := browserPage(http.StatusMethodNotAllowed, "", "Method not allowed", "Open this page with "+allow+".")
+		rp.header.Set("Allow", allow)
 		rp.write(w, x.requestID)
 		return
 	case routeErr != nil:

@@ -25,6 +25,7 @@ type store struct {
 	byName   map[string]*project
 	states   map[string]*oauthState    // by the state parameter of the authorization URL
 	sessions map[string]*customSession // by sessionId
+	redirect string                    // where the consent page sends the browser back (WithOAuthRedirectURL)
 }
 
 type project struct {

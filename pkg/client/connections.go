@@ -15,7 +15,9 @@ import (
 // The models (Connection, GenerateConnectionParams, …), credential types and enum constants are the types of
 // package gen under the same names, aliased in models.gen.go (written by internal/cmd/aliasgen).
 
-// ListConnectionsRequest selects the connections of a project. Empty filters are not sent.
+// ListConnectionsRequest selects the connections of a project. Empty filters are not sent, so an empty
+// filter matches everything: ConsumerRef "" lists every consumer's connections, not "none". Code that shows
+// one user their connection must refuse an empty ConsumerRef, or it shows whoever connected last.
 type ListConnectionsRequest struct {
 	ProjectIDOrName string
 	Provider        string // e.g. "salesforce"
@@ -30,7 +32,8 @@ type GenerateConnectionRequest struct {
 }
 
 // GetConnectionRequest reads one connection. Credentials are included only when asked for:
-// IncludeCreds adds the OAuth2 access token and scopes, IncludeRefreshToken adds the refresh token too.
+// IncludeCreds adds the API key (Connection.APIKey) and the OAuth2 access token and scopes
+// (Connection.OAuth2AuthorizationCode), IncludeRefreshToken adds the refresh token too.
 type GetConnectionRequest struct {
 	ProjectIDOrName     string
 	ConnectionID        string

@@ -22,11 +22,17 @@
 // # Operations
 //
 // Client.Connections has one method per operation, each taking a context, a request struct and options:
-// List, Generate, Get, Update and Delete. Each also exists as a standalone function taking the client
-// (ConnectionsList, ConnectionsGenerate, …), like the TypeScript SDK's connectionsList(sdk, req); the method
-// calls the function, so they behave identically. The models, credential types and enum constants
-// (Connection, GenerateConnectionParams, BasicAuth, AuthSchemeOAuth2AuthorizationCode, …) are all in this
-// package, generated from the OpenAPI document: it is the only package a program imports.
+// List, All (List's connections one at a time, as an iterator, for projects of any size), Generate, Get,
+// Update, Delete and CustomAuthConnect (a multi-step custom auth flow). Client.OAuth has Connect and Update,
+// which return the authorization URL to send the customer's browser to. Each also exists as a standalone
+// function taking the client (ConnectionsList, ConnectionsAll, ConnectionsGenerate, …,
+// ConnectionsCustomAuthConnect, OAuthConnect, OAuthUpdate), like the TypeScript SDK's
+// connectionsList(sdk, req); the method calls the function, so they behave identically.
+//
+// The models, credential types and enum constants (Connection, GenerateConnectionParams, BasicAuth,
+// AuthSchemeOAuth2AuthorizationCode, …) are all in this package, generated from the OpenAPI document: it is
+// the only package a program imports. Each model's documentation lists its fields, with their JSON names
+// and meaning (go doc client.Connection).
 //
 // # Errors
 //
@@ -78,10 +84,11 @@
 // One Option type serves New (the client's defaults) and every call (overrides for that call only):
 // WithAPIKey, WithServerURL, WithHTTPClient, WithRetryConfig, WithoutRetries, WithRetryNonIdempotent,
 // WithoutRetryBudget, WithTimeout (per attempt; the context bounds the whole call), WithHeader, WithLogger,
-// WithRequestEditor (each attempt edits a fresh copy of the request), WithResponseInto, WithMaxResponseBytes
-// WithInsecureHTTP, WithStrictDecoding and WithHooks (told of each call's start and end, of each retry
-// decision and of the body's DecodeIssues, for progress messages and instrumentation).
-// Client.CloseIdleConnections releases the client's idle keep-alive connections.
+// WithRequestEditor (each attempt edits a fresh copy of the request), WithResponseInto, WithMaxResponseBytes,
+// WithInsecureHTTP, WithStrictDecoding, WithHooks (told of each call's start and end, of each retry decision
+// and of the body's DecodeIssues, for progress messages and instrumentation) and WithMiddleware (wraps each
+// attempt's round trip); Compose makes one option of several, for a preset. Client.CloseIdleConnections
+// releases the client's idle keep-alive connections.
 //
 // # Notifications
 //

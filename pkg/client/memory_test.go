@@ -1,5 +1,5 @@
 // The race detector slows decoding tenfold and adds allocations of its own: these measurements run without
-// it (make test runs them in a separate go test without -race).
+// it (make test-all runs them in a separate go test without -race: make alloc-test).
 
 //go:build !race
 

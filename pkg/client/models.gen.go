@@ -26,30 +26,100 @@ func AuthSchemeValues() []AuthScheme {
 }
 
 // BasicAuth is [gen.BasicAuth]: basic auth credentials.
+//
+// Fields:
+//   - Password string, JSON "password": the password to use for the connection.
+//   - Username string, JSON "username": the username to use for the connection.
 type BasicAuth = gen.BasicAuth
 
 // Connection is [gen.Connection]: one customer's stored credential for one SaaS provider in an Ampersand project: whose it is (group and consumer), its auth scheme and its status.
+//
+// Fields:
+//   - APIKey string, JSON "apiKey": the API key used while making the connection.
+//   - AuthScheme [AuthScheme], JSON "authScheme": the authentication scheme used for a connection.
+//   - Consumer [Consumer], JSON "consumer": the end user (consumer) who made a connection.
+//   - CreateTime time.Time, JSON "createTime": the time the connection was created.
+//   - Group [Group], JSON "group": the group of users (for example, one customer's team or company) that a connection belongs to.
+//   - ID string, JSON "id": the connection ID.
+//   - OAuth2AuthorizationCode [OAuth2AuthorizationCode], JSON "oauth2AuthorizationCode": OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
+//   - ProjectID string, JSON "projectId": the Ampersand project ID.
+//   - Provider string, JSON "provider": the SaaS provider that this [Connection] is for.
+//   - ProviderApp [ProviderApp], JSON "providerApp": the app registered with the provider (its OAuth client) that a connection uses.
+//   - ProviderConsumerRef string, JSON "providerConsumerRef": if available, the ID that Salesforce/Hubspot uses to identify this user (e.g. Salesforce has IDs in the form of https://login.salesforce.com/id/00D4x0000019CQTEA2/0054x000000orJ4AA).
+//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
+//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": if available, the identifier for the provider workspace (e.g. the Salesforce subdomain).
+//   - Status [ConnectionStatus], JSON "status": the status of the connection.
+//   - UpdateTime time.Time, JSON "updateTime": the time the connection was last updated.
 type Connection = gen.Connection
 
 // ConnectionCreatedNotificationPayload is [gen.ConnectionCreatedNotificationPayload]: payload structure for connection.created notifications sent to webhook destinations.
+//
+// Fields:
+//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//   - NotificationType [NotificationType], JSON "notificationType"
 type ConnectionCreatedNotificationPayload = gen.ConnectionCreatedNotificationPayload
 
 // ConnectionData is [gen.ConnectionData]: data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//
+// Fields:
+//   - ConnectionID string, JSON "connectionId": the ID of the connection.
+//   - ConsumerName string, JSON "consumerName": the name of the consumer.
+//   - ConsumerRef string, JSON "consumerRef": the reference ID of the consumer.
+//   - GroupRef string, JSON "groupRef": the ID that your app uses to identify the group of users.
+//   - ProjectID string, JSON "projectId": the Ampersand Project ID.
+//   - Provider string, JSON "provider": the SaaS API that we are integrating with.
 type ConnectionData = gen.ConnectionData
 
 // ConnectionDeletedNotificationPayload is [gen.ConnectionDeletedNotificationPayload]: payload structure for connection.deleted notifications sent to webhook destinations.
+//
+// Fields:
+//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//   - NotificationType [NotificationType], JSON "notificationType"
 type ConnectionDeletedNotificationPayload = gen.ConnectionDeletedNotificationPayload
 
 // ConnectionErrorData is [gen.ConnectionErrorData]: data payload for connection.error notifications.
+//
+// Fields:
+//   - ConnectionID string, JSON "connectionId": the ID of the connection.
+//   - ConsumerName string, JSON "consumerName": the name of the consumer.
+//   - ConsumerRef string, JSON "consumerRef": the reference ID of the consumer.
+//   - Error []string, JSON "error": deprecated. Use `errors` instead. Array of error messages describing the connection error. Kept for backward compatibility.
+//   - Errors []string, JSON "errors": array of error messages describing the connection error.
+//   - GroupRef string, JSON "groupRef": the ID that your app uses to identify the group of users.
+//   - ProjectID string, JSON "projectId": the Ampersand Project ID.
+//   - Provider string, JSON "provider": the SaaS API that we are integrating with.
 type ConnectionErrorData = gen.ConnectionErrorData
 
 // ConnectionErrorNotificationPayload is [gen.ConnectionErrorNotificationPayload]: payload structure for connection.error notifications sent to webhook destinations.
+//
+// Fields:
+//   - Data [ConnectionErrorData], JSON "data": data payload for connection.error notifications.
+//   - NotificationType [NotificationType], JSON "notificationType"
 type ConnectionErrorNotificationPayload = gen.ConnectionErrorNotificationPayload
 
 // ConnectionRefreshedNotificationPayload is [gen.ConnectionRefreshedNotificationPayload]: payload structure for connection.refreshed notifications sent to webhook destinations.
+//
+// Fields:
+//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//   - NotificationType [NotificationType], JSON "notificationType"
 type ConnectionRefreshedNotificationPayload = gen.ConnectionRefreshedNotificationPayload
 
 // ConnectionRequest is [gen.ConnectionRequest]: the values of a connection in a generate or update request.
+//
+// Fields:
+//   - APIKey string, JSON "apiKey": the API key to use for the connection.
+//   - BasicAuth [BasicAuth], JSON "basicAuth": basic auth credentials.
+//   - ConsumerName string, JSON "consumerName": the name of the consumer that has access to this installation.
+//   - ConsumerRef string, JSON "consumerRef": the consumer reference.
+//   - CustomAuth map[string]interface{}, JSON "customAuth": values used for custom auth input variables. Most values are strings (API keys, tokens, etc.), but structured values like arrays are also accepted — for example, googleWorkspaceDelegation sends a `scopes` array alongside the service account key.
+//   - GroupName string, JSON "groupName": the name of the user group that has access to this installation.
+//   - GroupRef string, JSON "groupRef": the ID of the user group that has access to this installation.
+//   - OAuth2AuthorizationCode [OAuth2AuthorizationCode], JSON "oauth2AuthorizationCode": OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
+//   - OAuth2ClientCredentials [OAuth2ClientCredentials], JSON "oauth2ClientCredentials": OAuth2 client-credentials grant values.
+//   - OAuth2PasswordCredentials [OAuth2PasswordCredentials], JSON "oauth2PasswordCredentials": OAuth2 resource-owner password grant values.
+//   - Provider string, JSON "provider": the provider name (e.g. "salesforce", "hubspot").
+//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
+//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": the ID of the provider workspace that this connection belongs to.
 type ConnectionRequest = gen.ConnectionRequest
 
 // ConnectionStatus is [gen.ConnectionStatus]: the status of the connection.
@@ -74,21 +144,89 @@ func ConnectionStatusValues() []ConnectionStatus {
 }
 
 // ConnectionUpdatedNotificationPayload is [gen.ConnectionUpdatedNotificationPayload]: payload structure for connection.updated notifications sent to webhook destinations.
+//
+// Fields:
+//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//   - NotificationType [NotificationType], JSON "notificationType"
 type ConnectionUpdatedNotificationPayload = gen.ConnectionUpdatedNotificationPayload
 
 // Consumer is [gen.Consumer]: the end user (consumer) who made a connection.
+//
+// Fields:
+//   - ConsumerName string, JSON "consumerName": the name of the consumer.
+//   - ConsumerRef string, JSON "consumerRef": the consumer reference.
+//   - CreateTime time.Time, JSON "createTime": the time the consumer was created.
+//   - ProjectID string, JSON "projectId": the Ampersand project ID.
+//   - UpdateTime time.Time, JSON "updateTime": the time the consumer was last updated.
 type Consumer = gen.Consumer
 
 // CustomAuthConnectParams is [gen.CustomAuthConnectParams]: the body of customAuthConnect (upstream's CustomAuthConnectRequest). The first call supplies the flow inputs; subsequent calls supply sessionId and callbackParams to resume after a redirect.
+//
+// Fields:
+//   - CallbackParams map[string]string, JSON "callbackParams": the query/body params the provider sent to the callback, forwarded to resume the flow.
+//   - ConsumerName string, JSON "consumerName": the display name for the consumer. Defaults to consumerRef if not provided.
+//   - ConsumerRef string, JSON "consumerRef": the ID that your app uses to identify the user whose SaaS credential will be used. Supplied on the first call; ignored on resume calls.
+//   - CustomAuth map[string]interface{}, JSON "customAuth": the consumer-supplied custom auth inputs (keyed by CustomAuthInput.name). Supplied on the first call (when sessionId is not present).
+//   - GroupName string, JSON "groupName": the display name for the group. Defaults to groupRef if not provided.
+//   - GroupRef string, JSON "groupRef": your application's identifier for the organization or workspace that this connection belongs to. Supplied on the first call; ignored on resume calls.
+//   - ProjectIDOrName string, JSON "projectIdOrName": the Ampersand project ID or project name.
+//   - Provider string, JSON "provider": the provider that this app connects to. Required on the first call (when sessionId is not present).
+//   - ProviderAppID string, JSON "providerAppId": ID of the provider app. If omitted, the default provider app set up on the Dashboard is assumed.
+//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
+//   - SessionID string, JSON "sessionId": identifies an in-progress flow to resume after a redirect. Returned in a prior redirect response. When present, provider and customAuth are not required.
 type CustomAuthConnectParams = gen.CustomAuthConnectParams
 
 // GenerateConnectionParams is [gen.GenerateConnectionParams]: the body of generateConnection: the connection's values, of which provider, groupRef and consumerRef are required. Give at most one credential (apiKey, basicAuth, oauth2ClientCredentials, oauth2PasswordCredentials, oauth2AuthorizationCode); none creates a connection with auth scheme none.
+//
+// Fields:
+//   - APIKey string, JSON "apiKey": the API key to use for the connection.
+//   - BasicAuth [BasicAuth], JSON "basicAuth": basic auth credentials.
+//   - ConsumerName string, JSON "consumerName": the name of the consumer that has access to this installation.
+//   - ConsumerRef string, JSON "consumerRef": the consumer reference.
+//   - CustomAuth map[string]interface{}, JSON "customAuth": values used for custom auth input variables. Most values are strings (API keys, tokens, etc.), but structured values like arrays are also accepted — for example, googleWorkspaceDelegation sends a `scopes` array alongside the service account key.
+//   - GroupName string, JSON "groupName": the name of the user group that has access to this installation.
+//   - GroupRef string, JSON "groupRef": the ID of the user group that has access to this installation.
+//   - OAuth2AuthorizationCode [OAuth2AuthorizationCode], JSON "oauth2AuthorizationCode": OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
+//   - OAuth2ClientCredentials [OAuth2ClientCredentials], JSON "oauth2ClientCredentials": OAuth2 client-credentials grant values.
+//   - OAuth2PasswordCredentials [OAuth2PasswordCredentials], JSON "oauth2PasswordCredentials": OAuth2 resource-owner password grant values.
+//   - Provider string, JSON "provider": the provider name (e.g. "salesforce", "hubspot").
+//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
+//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": the ID of the provider workspace that this connection belongs to.
 type GenerateConnectionParams = gen.GenerateConnectionParams
 
 // Group is [gen.Group]: the group of users (for example, one customer's team or company) that a connection belongs to.
+//
+// Fields:
+//   - CreateTime time.Time, JSON "createTime": the time the group was created.
+//   - GroupName string, JSON "groupName": the name of the user group that has access to this installation.
+//   - GroupRef string, JSON "groupRef": the ID of the user group that has access to this installation.
+//   - ProjectID string, JSON "projectId": the Ampersand project ID.
+//   - UpdateTime time.Time, JSON "updateTime": the time the group was last updated.
 type Group = gen.Group
 
 // InputValidationIssue is [gen.InputValidationIssue]: an issue detected during input validation.
+//
+// Fields:
+//   - Causes []string, JSON "causes": a list of problems that caused this problem. This can be used to represent multiple root causes. There is no guaranteed ordering of the causes.
+//   - Context map[string]interface{}, JSON "context": additional context for the problem.
+//   - Detail string, JSON "detail": a human-readable explanation specific to this occurrence of the problem.
+//   - Href string, JSON "href": an absolute URI that, when dereferenced, provides human-readable documentation for the problem type (e.g. using HTML).
+//   - In [InputValidationIssueIn], JSON "in": the location of the invalid input.
+//   - Instance string, JSON "instance": an absolute URI that identifies the specific occurrence of the problem. It may or may not yield further information if dereferenced.
+//   - Name string, JSON "name": the name of the invalid input.
+//   - Remedy string, JSON "remedy": a brief description of how to resolve the problem.
+//   - RequestID string, JSON "requestId": a unique identifier for the request, useful for debugging.
+//   - RetryAfter time.Time, JSON "retryAfter": a timestamp after which the request can be retried, formatted as RFC-3339.
+//   - Retryable *bool, JSON "retryable": whether the request can be retried. Absent means the server does not say, which is not the same as false, so the Go field stays a pointer.
+//   - Status int32, JSON "status": the HTTP status code generated by the origin server for this occurrence of the problem.
+//   - Subsystem string, JSON "subsystem": the subsystem that generated the problem.
+//   - SupportEmail string, JSON "supportEmail": an email address to contact for support.
+//   - SupportPhone string, JSON "supportPhone": a phone number to contact for support.
+//   - SupportURL string, JSON "supportUrl": a URL to contact for support.
+//   - Time time.Time, JSON "time": the time the problem occurred, formatted as RFC-3339.
+//   - Title string, JSON "title": a short summary of the problem type. Written in English and readable for engineers (usually not suited for non technical stakeholders and not localized).
+//   - Type string, JSON "type": an absolute URI that identifies the problem type.
+//   - Value interface{}, JSON "value": the value of the erroneous input.
 type InputValidationIssue = gen.InputValidationIssue
 
 // InputValidationIssueIn is [gen.InputValidationIssueIn]: the location of the invalid input.
@@ -127,24 +265,73 @@ func NotificationTypeValues() []NotificationType {
 }
 
 // OAuth2AuthorizationCode is [gen.OAuth2AuthorizationCode]: OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
+//
+// Fields:
+//   - AccessToken [OAuth2Token], JSON "accessToken": an OAuth2 access or refresh token.
+//   - RefreshToken [OAuth2Token], JSON "refreshToken": an OAuth2 access or refresh token.
+//   - Scopes []string, JSON "scopes": the scopes for the tokens.
 type OAuth2AuthorizationCode = gen.OAuth2AuthorizationCode
 
 // OAuth2ClientCredentials is [gen.OAuth2ClientCredentials]: OAuth2 client-credentials grant values.
+//
+// Fields:
+//   - ClientID string, JSON "clientId": the client ID to use for the connection.
+//   - ClientSecret string, JSON "clientSecret": the client secret to use for the connection.
+//   - Scopes []string, JSON "scopes": the scopes for the tokens.
 type OAuth2ClientCredentials = gen.OAuth2ClientCredentials
 
 // OAuth2PasswordCredentials is [gen.OAuth2PasswordCredentials]: OAuth2 resource-owner password grant values.
+//
+// Fields:
+//   - ClientID string, JSON "clientId": the client ID to use for the connection.
+//   - ClientSecret string, JSON "clientSecret": the client secret to use for the connection.
+//   - Password string, JSON "password": the password to use for the connection.
+//   - Scopes []string, JSON "scopes": the scopes for the tokens.
+//   - Username string, JSON "username": the username to use for the connection.
 type OAuth2PasswordCredentials = gen.OAuth2PasswordCredentials
 
 // OAuth2Token is [gen.OAuth2Token]: an OAuth2 access or refresh token.
+//
+// Fields:
+//   - ExpiresAt time.Time, JSON "expiresAt": when the token expires.
+//   - IssuedAt time.Time, JSON "issuedAt": when the token was issued.
+//   - Token string, JSON "token": the token value.
 type OAuth2Token = gen.OAuth2Token
 
 // OAuthConnectParams is [gen.OAuthConnectParams]: the body of oauthConnect (inline in upstream's document; named here so the Go type reads well).
+//
+// Fields:
+//   - ConsumerName string, JSON "consumerName": the display name for the consumer. Defaults to consumerRef if not provided.
+//   - ConsumerRef string, JSON "consumerRef": the ID that your app uses to identify the user whose SaaS credential will be used for this OAuth flow.
+//   - EnableCSRFProtection bool, JSON "enableCSRFProtection": this boolean flag is used by the UI library internally. Set it to false or omit it when manually calling this API.
+//   - GroupName string, JSON "groupName": the display name for the group. Defaults to groupRef if not provided.
+//   - GroupRef string, JSON "groupRef": your application's identifier for the organization or workspace that this connection belongs to (e.g. an org ID or team ID).
+//   - ProjectIDOrName string, JSON "projectIdOrName": the Ampersand project ID or project name.
+//   - Provider string, JSON "provider": the provider that this app connects to.
+//   - ProviderAppID string, JSON "providerAppId": ID of the provider app. If omitted, the default provider app that was set up on the Ampersand Dashboard is assumed.
+//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
+//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": the identifier for the provider workspace (e.g. the Salesforce subdomain).
 type OAuthConnectParams = gen.OAuthConnectParams
 
 // ProviderApp is [gen.ProviderApp]: the app registered with the provider (its OAuth client) that a connection uses.
+//
+// Fields:
+//   - ClientID string, JSON "clientId": the OAuth client ID for this app.
+//   - CreateTime time.Time, JSON "createTime": the time the provider app was created.
+//   - ExternalRef string, JSON "externalRef": the ID used by the provider to identify the app (optional).
+//   - ID string, JSON "id": the provider app ID.
+//   - Metadata [ProviderAppMetadata], JSON "metadata": provider-specific configuration that extends the standard OAuth flow.
+//   - ProjectID string, JSON "projectId": the Ampersand project ID.
+//   - Provider string, JSON "provider": the SaaS provider that this app connects to.
+//   - Scopes []string, JSON "scopes": the OAuth scopes for this app.
+//   - UpdateTime time.Time, JSON "updateTime": the time the provider app was updated.
 type ProviderApp = gen.ProviderApp
 
 // ProviderAppMetadata is [gen.ProviderAppMetadata]: provider-specific configuration that extends the standard OAuth flow.
+//
+// Fields:
+//   - AuthQueryParams map[string][]string, JSON "authQueryParams": additional query parameters to include in the OAuth authorization URL (e.g., optional_scope for HubSpot).
+//   - ProviderParams map[string]string, JSON "providerParams": provider-specific string values keyed by names (e.g., packageInstallURL for Salesforce, gcpProjectId and gcpPubSubTopicName for Gmail).
 type ProviderAppMetadata = gen.ProviderAppMetadata
 
 // ProviderMetadata is [gen.ProviderMetadata]: provider-specific values of the connection, keyed by name.
@@ -153,6 +340,11 @@ type ProviderAppMetadata = gen.ProviderAppMetadata
 type ProviderMetadata = gen.ProviderMetadata
 
 // ProviderMetadataInfo is [gen.ProviderMetadataInfo]: one provider-specific value of a connection, and where it came from.
+//
+// Fields:
+//   - DisplayName string, JSON "displayName": the human-readable name for the field.
+//   - Source [ProviderMetadataInfoSource], JSON "source": the source of the metadata field.
+//   - Value string, JSON "value": the value of the metadata field.
 type ProviderMetadataInfo = gen.ProviderMetadataInfo
 
 // ProviderMetadataInfoSource is [gen.ProviderMetadataInfoSource]: the source of the metadata field.
@@ -189,6 +381,10 @@ func RefreshModeValues() []RefreshMode {
 }
 
 // UpdateConnectionParams is [gen.UpdateConnectionParams]: specify which fields to update in `updateMask` and provide corresponding values in `connection`. Fields in `connection` not listed in `updateMask` are ignored.
+//
+// Fields:
+//   - Connection [ConnectionRequest], JSON "connection": the values of a connection in a generate or update request.
+//   - UpdateMask [][UpdateMaskField], JSON "updateMask": fields to update. Each entry must have a corresponding value in `connection`. Credential fields (`apiKey`, `basicAuth`, `oauth2ClientCredentials`, `oauth2PasswordCredentials`) must match the connection's existing auth scheme.
 type UpdateConnectionParams = gen.UpdateConnectionParams
 
 // UpdateMaskField is [gen.UpdateMaskField]: a field of [ConnectionRequest] that updateConnection can change.

@@ -244,7 +244,7 @@ const (
 // WithMaxResponseBytes limits how many bytes of a success response body are read, for every operation
 // (defaults: DefaultMaxListResponseBytes for a list, DefaultMaxResponseBytes for the others). A longer body
 // fails the call with a DecodeError. Error bodies are always capped at 64 KiB. Whatever the limit, decoding
-// a body allocates at most 4 bytes per body byte plus 8 MiB (see RELIABILITY.md): a body that would take
+// a body allocates at most 4 bytes per body byte plus 16 MiB (see RELIABILITY.md): a body that would take
 // more fails with a DecodeError.
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *config) error {

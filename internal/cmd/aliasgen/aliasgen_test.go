@@ -135,8 +135,8 @@ func TestNewEnumConstant(t *testing.T) {
 // A type reachable only through a new field appears.
 func TestNewFieldType(t *testing.T) {
 	dir := copyFixture(t)
-	edit(t, filepath.Join(dir, "gen", "gen.go"), "\tName    string   `json:\"name\"`\n}",
-		"\tName    string   `json:\"name\"`\n\tPhones  []map[string]*Phone\n}\n\n// Phone A phone number.\ntype Phone struct{ Number string }")
+	edit(t, filepath.Join(dir, "gen", "gen.go"), "\tName   string            `json:\"name\"`\n}",
+		"\tName   string            `json:\"name\"`\n\tPhones  []map[string]*Phone\n}\n\n// Phone A phone number.\ntype Phone struct{ Number string }")
 	if _, names := generate(t, dir); !slices.Contains(names, "Phone") {
 		t.Errorf("Phone, only in a field of Owner, is not aliased: %v", names)
 	}
@@ -205,6 +205,29 @@ func TestTypeDoc(t *testing.T) {
 	} {
 		if got := typeDoc(c.name, "gen", c.doc, names); got != c.want {
 			t.Errorf("typeDoc(%q, %q)\n= %q\nwant %q", c.name, c.doc, got, c.want)
+		}
+	}
+}
+
+// go doc shows no fields for an alias, so each struct's alias lists them: Go name, type (linked when the client
+// names it), JSON name, and the first line of gen's comment (the spec's description).
+func TestStructFieldsInDoc(t *testing.T) {
+	src, _ := generate(t, fixture)
+	doc, _, _ := strings.Cut(src[strings.Index(src, "// Owner is [gen.Owner]"):], "type Owner")
+	for _, want := range []string{
+		"// Owner is [gen.Owner]: the person who owns a [Thing], and their [Address].\n//\n// Fields:\n",
+		"//   - Address *[Address], JSON \"address\": where they live.\n",
+		"//   - Kind string, JSON \"kind\": what they are:\n",
+		"//   - Labels map[string]*[Label], JSON \"labels\"\n",
+		"//   - Name string, JSON \"name\"\n",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("Owner's doc lacks %q:\n%s", want, doc)
+		}
+	}
+	for _, not := range []string{"Skip", "Ghent", "`person`"} {
+		if strings.Contains(doc, not) {
+			t.Errorf("Owner's doc has %q:\n%s", not, doc)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"go/ast"
 	"go/format"
 	"go/token"
+	"go/types"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,13 +17,21 @@ import (
 
 // docs holds the doc comments of gen's declarations, as text (comment markers removed).
 type docs struct {
-	types    map[string]string // type name → its doc
-	consts   map[string]string // constant name → its doc
-	comments map[string]string // constant name → its line comment
+	types    map[string]string  // type name → its doc
+	consts   map[string]string  // constant name → its doc
+	comments map[string]string  // constant name → its line comment
+	fields   map[string][]field // struct type name → its exported JSON fields, in order
+}
+
+// field is one exported field of a gen struct, for the field list of its alias's doc: go doc shows an
+// alias's own comment, never the fields of the struct it stands for.
+type field struct {
+	name, typ, json, doc string
 }
 
 func genDocs(files []*srcFile) docs {
-	d := docs{types: map[string]string{}, consts: map[string]string{}, comments: map[string]string{}}
+	d := docs{types: map[string]string{}, consts: map[string]string{}, comments: map[string]string{},
+		fields: map[string][]field{}}
 	for _, f := range files {
 		for _, decl := range f.file.Decls {
 			gd, ok := decl.(*ast.GenDecl)
@@ -36,6 +46,9 @@ func genDocs(files []*srcFile) docs {
 						doc = gd.Doc
 					}
 					d.types[s.Name.Name] = doc.Text()
+					if st, ok := s.Type.(*ast.StructType); ok {
+						d.fields[s.Name.Name] = structFields(st)
+					}
 				case *ast.ValueSpec:
 					if gd.Tok != token.CONST {
 						continue
@@ -49,6 +62,48 @@ func genDocs(files []*srcFile) docs {
 		}
 	}
 	return d
+}
+
+// structFields returns the exported fields of st that have a JSON name (not "-").
+func structFields(st *ast.StructType) []field {
+	var out []field
+	for _, f := range st.Fields.List {
+		if f.Tag == nil {
+			continue
+		}
+		tag, _ := strconv.Unquote(f.Tag.Value)
+		jsonName, _, _ := strings.Cut(reflect.StructTag(tag).Get("json"), ",")
+		if jsonName == "" || jsonName == "-" {
+			continue
+		}
+		for _, n := range f.Names {
+			if n.IsExported() {
+				out = append(out, field{name: n.Name, typ: types.ExprString(f.Type), json: jsonName, doc: f.Doc.Text()})
+			}
+		}
+	}
+	return out
+}
+
+// fieldList is the "Fields:" paragraph of a struct alias's doc: one item per field with its Go name, its type
+// (gen types the client names are links), its JSON name and the first line of its gen comment (oapi-codegen
+// writes the spec's description there as "Name Description"; examples and value lists are left to the types).
+func fieldList(fields []field, q string, clientName map[string]string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n\nFields:\n")
+	for _, f := range fields {
+		typ := link(strings.ReplaceAll(f.typ, q+".", ""), "", clientName)
+		fmt.Fprintf(&b, "  - %s %s, JSON %q", f.name, typ, f.json)
+		first, _, _ := strings.Cut(strings.TrimSpace(f.doc), "\n")
+		if first = strings.TrimPrefix(first, f.name+" "); first != "" {
+			b.WriteString(": " + lowerFirst(link(first, "", clientName), clientName))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // render returns the formatted generated file.
@@ -74,7 +129,7 @@ func render(m *model, d docs) ([]byte, error) {
 	for _, name := range names {
 		if slices.Contains(m.types, name) {
 			b.WriteString("\n")
-			writeComment(&b, "", typeDoc(name, q, d.types[name], m.clientName))
+			writeComment(&b, "", typeDoc(name, q, d.types[name], m.clientName)+fieldList(d.fields[name], q, m.clientName))
 			fmt.Fprintf(&b, "type %s = %s.%s\n", name, q, name)
 		}
 		consts := m.consts[name]
