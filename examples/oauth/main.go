@@ -5,6 +5,12 @@
 //	GET /connect?user=U      asks Ampersand for an authorization URL for U and sends the browser there
 //	GET /connection?user=U   U's connection, once they granted access
 //	GET /callback            where the consent sends the browser back (connection_id=…, or error=…)
+//	GET /reauthorize?user=U  re-authorizes U's connection (OAuth.Update), offered after a connection.error
+//	POST /webhooks/ampersand the lifecycle notifications, verified (client.Webhook.Handler)
+//
+// The app learns of a user's connection from the connection.created notification, not by polling List, and
+// of a connection whose grant was revoked from connection.error, when its page offers a re-authorization;
+// connection.updated says it works again.
 //
 // Each user of the app is one consumer (consumerRef U) of the group "oauth-example-org". A real app takes U
 // from its sign-in session, never from the URL; here the URL stands in for it.
@@ -12,7 +18,9 @@
 // With no AMPERSAND_API_KEY set it runs against a fake Ampersand API in-process (package amptest): its
 // authorization URL is a consent page with Allow and Deny, which sends the browser back to /callback. With
 // AMPERSAND_API_KEY and AMPERSAND_PROJECT set it uses the real API; there the customer ends on Ampersand's
-// page after the consent, and /connection?user=U shows the result.
+// page after the consent, and /connection?user=U shows the result. Set AMPERSAND_WEBHOOK_SECRET to the
+// signing secret of a webhook endpoint registered in Ampersand's dashboard for <app>/webhooks/ampersand (a
+// tunnel to it, for a local run); without it the app lists the user's connections instead.
 //
 //	go run ./examples/oauth [-addr 127.0.0.1:8080]
 package main
@@ -58,8 +66,10 @@ func run(ctx context.Context, args []string, logger *log.Logger) error {
 	base := "http://" + ln.Addr().String()
 	var opts []client.Option
 	project := os.Getenv("AMPERSAND_PROJECT")
+	secret := os.Getenv("AMPERSAND_WEBHOOK_SECRET")
 	if os.Getenv("AMPERSAND_API_KEY") == "" {
-		srv := amptest.NewServer(amptest.WithOAuthRedirectURL(base + "/callback"))
+		secret = newWebhookSecret()
+		srv := amptest.NewServer(amptest.WithOAuthRedirectURL(base+"/callback"), amptest.WithWebhook(base+webhookPath, secret))
 		defer srv.Close()
 		project = "oauth-example"
 		opts = append(opts, client.WithServerURL(srv.URL), client.WithAPIKey(srv.APIKey))
@@ -71,7 +81,13 @@ func run(ctx context.Context, args []string, logger *log.Logger) error {
 	if err != nil {
 		return err
 	}
-	s := &http.Server{Handler: newApp(c, project), ReadHeaderTimeout: 10 * time.Second}
+	var wh *client.Webhook
+	if secret != "" {
+		if wh, err = client.NewWebhook(secret); err != nil {
+			return err
+		}
+	}
+	s := &http.Server{Handler: newApp(c, project, wh), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = s.Close()
@@ -87,6 +103,7 @@ func run(ctx context.Context, args []string, logger *log.Logger) error {
 type app struct {
 	c       *client.Client
 	project string
+	notes   *notifications // what the notifications said; nil without a webhook secret
 }
 
 const (
@@ -94,10 +111,15 @@ const (
 	provider = "salesforce"
 )
 
-// newApp returns the app's handler.
-func newApp(c *client.Client, project string) http.Handler {
+// newApp returns the app's handler; with wh, it receives notifications at webhookPath.
+func newApp(c *client.Client, project string, wh *client.Webhook) http.Handler {
 	a := &app{c: c, project: project}
 	mux := http.NewServeMux()
+	if wh != nil {
+		a.notes = newNotifications()
+		mux.Handle("POST "+webhookPath, wh.Handler(a.notes.handle))
+		mux.HandleFunc("GET /reauthorize", a.reauthorize)
+	}
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("GET /connect", a.connect)
 	mux.HandleFunc("GET /connection", a.connection)
@@ -110,6 +132,7 @@ type view struct {
 	Title, Message, User string
 	Connection           *client.Connection
 	Denied               bool
+	Broken               []string // what the last connection.error said, when the connection needs re-authorizing
 }
 
 var page = template.Must(template.New("page").Parse(`<!doctype html>
@@ -122,6 +145,8 @@ nav{margin-bottom:2rem}nav a{margin-right:1rem}.box{background:#f4f5f7;border-ra
 {{with .Message}}<p{{if $.Denied}} class="denied"{{end}} id="message">{{.}}</p>{{end}}
 {{with .Connection}}<div class="box" id="connection"><p>Connected: <code>{{.ID}}</code>, {{.Provider}}, status <b>{{.Status}}</b>.</p>
 <p>For consumer <code>{{.Consumer.ConsumerRef}}</code> ({{.Consumer.ConsumerName}}) of group <code>{{.Group.GroupRef}}</code>, since {{.CreateTime.Format "2006-01-02 15:04 MST"}}.</p></div>
+{{with $.Broken}}<p class="denied" id="broken">It stopped working: {{range $i, $e := .}}{{if $i}}; {{end}}{{$e}}{{end}}.</p>
+<p><a href="/reauthorize?user={{$.User}}" id="reauthorize">Re-authorize {{$.User}}'s Salesforce account</a></p>{{end}}
 {{else}}{{if .User}}<p><a href="/connect?user={{.User}}" id="connect">Connect {{.User}}'s Salesforce account</a></p>{{end}}{{end}}
 {{if not .User}}<form action="/connect"><label>User <input name="user" value="jane" required></label>
 <button type="submit" id="connect">Connect Salesforce</button>
@@ -156,22 +181,45 @@ func (a *app) connection(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// ConsumerRef must not be empty here: an empty filter means "every consumer", and the page would show
-	// whoever connected last (requireUser refused it).
-	conns, err := a.c.Connections.List(r.Context(), client.ListConnectionsRequest{
-		ProjectIDOrName: a.project, Provider: provider, GroupRef: groupRef, ConsumerRef: user,
-	})
+	v := view{Title: user + "'s Salesforce connection", User: user}
+	var err error
+	if a.notes != nil {
+		v.Connection, v.Broken, err = a.noted(r.Context(), user)
+	} else {
+		v.Connection, err = a.listed(r.Context(), user)
+	}
 	if err != nil {
 		failed(w, user, err)
 		return
 	}
-	v := view{Title: user + "'s Salesforce connection", User: user}
-	if len(conns) > 0 {
-		v.Connection = &conns[len(conns)-1]
-	} else {
+	if v.Connection == nil {
 		v.Message = "No connection for " + user + " yet."
 	}
 	render(w, http.StatusOK, v)
+}
+
+// noted returns the connection the notifications named for user (nil: none yet), and what its last
+// connection.error said.
+func (a *app) noted(ctx context.Context, user string) (*client.Connection, []string, error) {
+	st, ok := a.notes.user(user)
+	if !ok {
+		return nil, nil, nil
+	}
+	conn, err := a.c.Connections.Get(ctx, client.GetConnectionRequest{ProjectIDOrName: a.project, ConnectionID: st.connectionID})
+	return conn, st.broken, err
+}
+
+// listed finds user's connection by its refs, for an app that receives no notifications.
+func (a *app) listed(ctx context.Context, user string) (*client.Connection, error) {
+	// ConsumerRef must not be empty here: an empty filter means "every consumer", and the page would show
+	// whoever connected last (requireUser refused it).
+	conns, err := a.c.Connections.List(ctx, client.ListConnectionsRequest{
+		ProjectIDOrName: a.project, Provider: provider, GroupRef: groupRef, ConsumerRef: user,
+	})
+	if err != nil || len(conns) == 0 {
+		return nil, err
+	}
+	return &conns[len(conns)-1], nil
 }
 
 // callback is where the consent sends the browser back: connection_id names the new connection, error says

@@ -17,18 +17,23 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
-// startApp starts the app against a fake whose consent sends the browser back to the app's /callback, as
-// main does.
+// startApp starts the app against a fake whose consent sends the browser back to the app's /callback and
+// which delivers its notifications to the app's webhook, as main does.
 func startApp(t *testing.T) (web *httptest.Server, srv *amptest.Server) {
 	t.Helper()
 	web = httptest.NewUnstartedServer(nil)
-	srv = amptest.NewServer(amptest.WithOAuthRedirectURL("http://" + web.Listener.Addr().String() + "/callback"))
+	base, secret := "http://"+web.Listener.Addr().String(), newWebhookSecret()
+	srv = amptest.NewServer(amptest.WithOAuthRedirectURL(base+"/callback"), amptest.WithWebhook(base+webhookPath, secret))
 	t.Cleanup(srv.Close)
 	c, err := client.New(client.WithServerURL(srv.URL), client.WithAPIKey(srv.APIKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	web.Config.Handler = newApp(c, "oauth-example")
+	wh, err := client.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web.Config.Handler = newApp(c, "oauth-example", wh)
 	web.Start()
 	t.Cleanup(web.Close)
 	return web, srv
@@ -122,6 +127,7 @@ func TestConnectAllow(t *testing.T) {
 	if conns[0].AuthScheme != client.AuthSchemeOAuth2AuthorizationCode || conns[0].Consumer.ConsumerRef != "jane" {
 		t.Errorf("stored %+v", conns[0])
 	}
+	waitFor(t, srv, client.NotificationTypeConnectionCreated, id) // the connection page knows it from the notification
 	if page, _, _ := b.do(web.URL+"/connection?user=jane", nil); !strings.Contains(page, "Connected: <code>"+id+"</code>") {
 		t.Errorf("jane's connection page: %s", page)
 	}
