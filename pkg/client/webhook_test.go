@@ -2,8 +2,8 @@ package client_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -330,7 +330,7 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 // zero value and is reported, its siblings survive; WithWebhookStrictDecoding makes it an error.
 func TestWebhookDecodingIsTolerantAndReported(t *testing.T) {
 	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("a secret of thirty-two bytes....."))
-	body := []byte(`{"notificationType":"connection.created","data":{"connectionId":42,"provider":"salesforce",`+
+	body := []byte(`{"notificationType":"connection.created","data":{"connectionId":42,"provider":"salesforce",` +
 		`"projectId":"p","groupRef":"g","consumerRef":"c","consumerName":"Jane"}}`)
 	h := http.Header{}
 	id, ts := "msg_1", time.Now()
