@@ -14,7 +14,10 @@ import (
 
 // hostileIDs are IDs with the characters that RFC 6570 escapes and url.PathEscape did not (":" next to a
 // route's ":oauth-update", the sub-delims), and those that would change the URL's shape ("/", "?", "#", "%").
-var hostileIDs = []string{"x:oauth-update", "a:b", "a/b", "a?b=c", "a#b", "100%", "a b", "a+b", "a&b=c;d,e@f$g!h"}
+// The rest are internal/reliability's classes that are sent (not refused).
+var hostileIDs = []string{"x:oauth-update", "a:b", "x:", "x/:oauth-update", "a/b", "/a/", "a?b=c", "a#b", "100%",
+	"a%2Fb%3F%00", "%2E%2E", "a..b", "../../admin", "../", " a b ", "a+b", "a+b;c=d&e:f@g,h$i!j'k(l)m*n[o]",
+	"café-Ω-日本-🔑", "a\u0085b"}
 
 // Each hostile ID, as a connection ID and as a project ID, reaches the operation it was sent to, escaped as
 // RFC 6570 simple expansion escapes, on Prism and on the fake (404 there: no such connection).
