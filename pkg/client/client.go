@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -34,7 +35,7 @@ type ConnectionsService struct{ client *Client }
 // that call. The client's retry budget (see RetryConfig.BudgetCapacity) is created here, from the client's
 // RetryConfig.
 func New(opts ...Option) (*Client, error) {
-	c := &Client{cfg: config{retry: DefaultRetryConfig()}}
+	c := &Client{cfg: config{retry: retrier{RetryConfig: DefaultRetryConfig()}}}
 	c.cfg.server, _ = parseServerURL(DefaultServerURL)
 	for _, opt := range opts {
 		if opt == nil {
@@ -72,8 +73,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	c.cfg.link()
 	if rc := c.cfg.retry; rc.Strategy == RetryBackoff && rc.BudgetCapacity > 0 {
-		c.cfg.budget = newBudget(rc.BudgetCapacity)
-		c.cfg.budgetCapacity = rc.BudgetCapacity
+		c.cfg.retry.bucket = &bucket{tokens: rc.BudgetCapacity, capacity: rc.BudgetCapacity}
 	}
 	c.Connections = &ConnectionsService{client: c}
 	c.OAuth = &OAuthService{client: c}
@@ -103,7 +103,7 @@ func (c *Client) String() string {
 	if c == nil || c.cfg.server == nil {
 		return "client.Client(nil)"
 	}
-	return fmt.Sprintf("client.Client{server: %s, apiKey: %s}", c.cfg.server.base, redacted)
+	return fmt.Sprintf("client.Client{server: %s, apiKey: %s}", c.cfg.server.prefix, redacted)
 }
 
 // GoString is String: %#v never prints the key either.
@@ -147,18 +147,24 @@ func proxyFor(doer HTTPDoer, u *url.URL) *url.URL {
 	return nil
 }
 
-// forCall returns the client's configuration with a call's options applied; the client's is not changed.
-// Without options it is the client's own, which callers only read.
-func (c *Client) forCall(opts []Option) (*config, error) {
+// forCall returns the client's configuration with a call's options applied to a clone; the client's is not
+// changed. Without options it is the client's own, which callers only read.
+func (c *Client) forCall(ctx context.Context, opts []Option) (*config, error) {
+	if c == nil || c.cfg.server == nil {
+		return nil, &ValidationError{Field: "Client", Reason: "is nil or was not made by client.New"}
+	}
+	if ctx == nil {
+		return nil, &ValidationError{Field: "ctx", Reason: "is nil: pass context.Background() or a request's context"}
+	}
 	if len(opts) == 0 {
 		return &c.cfg, nil
 	}
-	cfg := c.cfg
+	cfg := c.cfg.clone()
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
-		if err := opt(&cfg); err != nil {
+		if err := opt(cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -166,7 +172,7 @@ func (c *Client) forCall(opts []Option) (*config, error) {
 		return nil, err
 	}
 	cfg.link()
-	return &cfg, nil
+	return cfg, nil
 }
 
 // userAgent names the SDK, its version, the Go version and the platform.

@@ -3,6 +3,7 @@ package client
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"testing"
 )
 
@@ -75,5 +76,44 @@ func TestSafeURLScheme(t *testing.T) {
 		if _, err := safeURL(tc.url, s); (err == nil) != tc.ok {
 			t.Errorf("server %s, URL %s: %v, want ok %v", tc.server, tc.url, err, tc.ok)
 		}
+	}
+}
+
+// A call's options change a clone of the client's configuration: every slice and map of it (the fields of
+// nested structs included) is copied, so an option that appends or sets never reaches the client or another
+// call. A new slice or map field that clone forgets fails here.
+func TestCloneSharesNothing(t *testing.T) {
+	var c config
+	fill(reflect.ValueOf(&c).Elem())
+	cp := c.clone()
+	var walk func(path string, a, b reflect.Value)
+	walk = func(path string, a, b reflect.Value) {
+		switch a.Kind() {
+		case reflect.Struct:
+			for i := range a.NumField() {
+				walk(path+"."+a.Type().Field(i).Name, a.Field(i), b.Field(i))
+			}
+		case reflect.Slice, reflect.Map:
+			if a.Len() == 0 || a.Pointer() == b.Pointer() {
+				t.Errorf("config%s: the clone shares it (or the test could not fill it)", path)
+			}
+		}
+	}
+	walk("", reflect.ValueOf(&c).Elem(), reflect.ValueOf(cp).Elem())
+}
+
+// fill gives every slice and map reachable through v's struct fields one element.
+func fill(v reflect.Value) {
+	v = reflect.NewAt(v.Type(), v.Addr().UnsafePointer()).Elem() // unexported fields too
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fill(v.Field(i))
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		v.SetMapIndex(reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem())
 	}
 }

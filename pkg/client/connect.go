@@ -68,9 +68,7 @@ var (
 			}
 			return requireFields("Params.", "Provider", p.Provider, "GroupRef", p.GroupRef, "ConsumerRef", p.ConsumerRef)
 		},
-		build: func(server string, r *OAuthConnectRequest) (*http.Request, error) {
-			return gen.NewOauthConnectRequest(server, r.Params)
-		},
+		body:   func(r *OAuthConnectRequest) any { return r.Params },
 		decode: decodeURL,
 	}
 	oauthUpdate = &endpoint[OAuthUpdateRequest, *url.URL]{
@@ -80,10 +78,7 @@ var (
 		project: func(r *OAuthUpdateRequest) string { return r.ProjectIDOrName },
 		path:    func(r *OAuthUpdateRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
 		check:   func(r *OAuthUpdateRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
-		build: func(server string, r *OAuthUpdateRequest) (*http.Request, error) {
-			return gen.NewOauthUpdateRequest(server, r.ProjectIDOrName, r.ConnectionID)
-		},
-		decode: decodeURL,
+		decode:  decodeURL,
 	}
 	customAuthConnect = &endpoint[CustomAuthConnectRequest, *CustomAuthConnectResult]{
 		// It may exchange credentials and create a connection: retried only as generateConnection is.
@@ -104,9 +99,7 @@ var (
 			}
 			return requireFields("Params.", "Provider", p.Provider, "GroupRef", p.GroupRef, "ConsumerRef", p.ConsumerRef)
 		},
-		build: func(server string, r *CustomAuthConnectRequest) (*http.Request, error) {
-			return gen.NewCustomAuthConnectRequest(server, r.Params)
-		},
+		body:   func(r *CustomAuthConnectRequest) any { return r.Params },
 		decode: decodeCustomAuthStep,
 	}
 )

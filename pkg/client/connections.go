@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
 // The models (Connection, GenerateConnectionParams, …), credential types and enum constants are the types of
@@ -100,9 +98,8 @@ var (
 		project: func(r *ListConnectionsRequest) string { return r.ProjectIDOrName },
 		path:    func(r *ListConnectionsRequest) []string { return []string{r.ProjectIDOrName} },
 		check:   func(r *ListConnectionsRequest) error { return checkID("ProjectIDOrName", r.ProjectIDOrName) },
-		build: func(server string, r *ListConnectionsRequest) (*http.Request, error) {
-			return gen.NewListConnectionsRequest(server, r.ProjectIDOrName, &gen.ListConnectionsParams{
-				Provider: optional(r.Provider), GroupRef: optional(r.GroupRef), ConsumerRef: optional(r.ConsumerRef)})
+		query: func(r *ListConnectionsRequest) []string {
+			return []string{"provider", r.Provider, "groupRef", r.GroupRef, "consumerRef", r.ConsumerRef}
 		},
 		decode: func(r reply, out *[]Connection) error { return decodeList(r.body, r.length, r.rep, out) },
 	}
@@ -121,9 +118,7 @@ var (
 			}
 			return checkInputs("Params.CustomAuth", r.Params.CustomAuth)
 		},
-		build: func(server string, r *GenerateConnectionRequest) (*http.Request, error) {
-			return gen.NewGenerateConnectionRequest(server, r.ProjectIDOrName, r.Params)
-		},
+		body:   func(r *GenerateConnectionRequest) any { return r.Params },
 		decode: decodeOne,
 	}
 	getConnection = &endpoint[GetConnectionRequest, *Connection]{
@@ -141,18 +136,8 @@ var (
 			}
 			return nil
 		},
-		build: func(server string, r *GetConnectionRequest) (*http.Request, error) {
-			var p gen.GetConnectionParams
-			if r.IncludeCreds {
-				p.IncludeCreds = &r.IncludeCreds
-			}
-			if r.IncludeRefreshToken {
-				p.IncludeRefreshToken = &r.IncludeRefreshToken
-			}
-			if r.Refresh != "" {
-				p.Refresh = &r.Refresh
-			}
-			return gen.NewGetConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID, &p)
+		query: func(r *GetConnectionRequest) []string {
+			return []string{"includeCreds", flag(r.IncludeCreds), "includeRefreshToken", flag(r.IncludeRefreshToken), "refresh", string(r.Refresh)}
 		},
 		decode: decodeOne,
 	}
@@ -168,9 +153,7 @@ var (
 			}
 			return checkUpdateMask(r.Params)
 		},
-		build: func(server string, r *UpdateConnectionRequest) (*http.Request, error) {
-			return gen.NewUpdateConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID, r.Params)
-		},
+		body:   func(r *UpdateConnectionRequest) any { return r.Params },
 		decode: decodeOne,
 	}
 	deleteConnection = &endpoint[DeleteConnectionRequest, struct{}]{
@@ -180,9 +163,6 @@ var (
 		project: func(r *DeleteConnectionRequest) string { return r.ProjectIDOrName },
 		path:    func(r *DeleteConnectionRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
 		check:   func(r *DeleteConnectionRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
-		build: func(server string, r *DeleteConnectionRequest) (*http.Request, error) {
-			return gen.NewDeleteConnectionRequest(server, r.ProjectIDOrName, r.ConnectionID)
-		},
 	}
 )
 
@@ -307,9 +287,10 @@ var connectionRequestFields = sync.OnceValue(func() map[string]int {
 	return m
 })
 
-func optional(s string) *string {
-	if s == "" {
-		return nil
+// flag is a boolean query parameter: "true", or "" (absent) for false.
+func flag(b bool) string {
+	if b {
+		return "true"
 	}
-	return &s
+	return ""
 }

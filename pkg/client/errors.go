@@ -49,9 +49,11 @@ type APIError struct {
 	redirect string // the origin of a redirect the SDK refused to follow, if this reply is one
 }
 
-// newAPIError builds the APIError of a reply with its (capped) body, the key removed from every field.
-func newAPIError(op string, resp *http.Response, body []byte, key apiKey) *APIError {
-	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Body: key.redactBytes(body), Header: redactHeader(resp.Header, key), key: key}
+// newAPIError builds the APIError of attempt number attempts' reply with its (capped) body, the key removed
+// from every field.
+func newAPIError(op string, resp *http.Response, body []byte, key apiKey, attempts int) *APIError {
+	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Body: key.redactBytes(body), Header: redactHeader(resp.Header, key),
+		Attempts: attempts, key: key}
 	if p := parseProblem(resp.Header.Get("Content-Type"), e.Body); p != nil {
 		redactStrings(p, key)
 		e.Problem = p
@@ -170,26 +172,3 @@ func (e *ConnectionError) Error() string {
 }
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
-
-// budgetError is the error of a call whose retry the retry budget refused: the real cause, which errors.As
-// still finds, and ErrRetryBudgetExhausted for errors.Is.
-type budgetError struct{ cause error }
-
-func (e *budgetError) Error() string {
-	return e.cause.Error() + "; not retried: retries are paused by this client's retry budget, which repeated " +
-		"failures have used up (it refills as calls succeed; see RetryConfig.BudgetCapacity)"
-}
-
-func (e *budgetError) Unwrap() []error { return []error{e.cause, ErrRetryBudgetExhausted} }
-
-// setAttempts records the number of attempts on the error that describes the last one.
-func setAttempts(err error, n int) {
-	var apiErr *APIError
-	var connErr *ConnectionError
-	switch {
-	case errors.As(err, &apiErr):
-		apiErr.Attempts = n
-	case errors.As(err, &connErr):
-		connErr.Attempts = n
-	}
-}

@@ -49,7 +49,7 @@ type Retry struct {
 // (after the client's). Several WithHooks add up.
 func WithHooks(h Hooks) Option {
 	return func(c *config) error {
-		c.hooks = append(c.hooks[:len(c.hooks):len(c.hooks)], h)
+		c.hooks = append(c.hooks, h)
 		return nil
 	}
 }

@@ -29,7 +29,7 @@ func WithMiddleware(mws ...Middleware) Option {
 				return &ValidationError{Field: "Middleware", Reason: "is nil"}
 			}
 		}
-		c.middleware = append(c.middleware[:len(c.middleware):len(c.middleware)], mws...)
+		c.middleware = append(c.middleware, mws...)
 		return nil
 	}
 }

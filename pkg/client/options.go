@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -44,7 +45,7 @@ type config struct {
 	server       *serverURL
 	serverSet    bool // by WithServerURL
 	doer         HTTPDoer
-	retry        RetryConfig
+	retry        retrier // the retry policy and the client's retry budget
 	timeout      time.Duration
 	header       http.Header
 	logger       *slog.Logger
@@ -57,10 +58,18 @@ type config struct {
 	retryUnsafe  bool
 	strict       bool  // WithStrictDecoding
 	maxBodyBytes int64 // 0: the operation's default
+}
 
-	// The client's retry budget, shared by every call (nil: none), and its capacity.
-	budget         *budget
-	budgetCapacity int
+// clone returns a copy of c that shares no slice or map with it, so that a call's options change only the
+// call's configuration (TestCloneSharesNothing checks every field).
+func (c *config) clone() *config {
+	cp := *c
+	cp.header = c.header.Clone()
+	cp.editors = slices.Clone(c.editors)
+	cp.hooks = slices.Clone(c.hooks)
+	cp.middleware = slices.Clone(c.middleware)
+	cp.retry.StatusCodes = slices.Clone(c.retry.StatusCodes)
+	return &cp
 }
 
 // HTTPDoer sends an HTTP request: *http.Client implements it, and so do most HTTP middleware clients.
@@ -142,8 +151,7 @@ func WithRetryConfig(rc RetryConfig) Option {
 		if err := rc.validate(); err != nil {
 			return err
 		}
-		rc.StatusCodes = append([]string(nil), rc.StatusCodes...)
-		c.retry = rc
+		c.retry.RetryConfig = rc
 		return nil
 	}
 }
@@ -194,12 +202,10 @@ func WithHeader(key, value string) Option {
 		if key == "" || strings.ContainsAny(key+value, "\r\n") {
 			return &ValidationError{Field: "Header", Reason: fmt.Sprintf("invalid header %q", key)}
 		}
-		h := c.header.Clone() // never modify a header map another config shares
-		if h == nil {
-			h = http.Header{}
+		if c.header == nil {
+			c.header = http.Header{}
 		}
-		h.Set(key, value)
-		c.header = h
+		c.header.Set(key, value)
 		return nil
 	}
 }
@@ -217,7 +223,7 @@ func WithRequestEditor(fn func(context.Context, *http.Request) error) Option {
 		if fn == nil {
 			return &ValidationError{Field: "RequestEditor", Reason: "is nil"}
 		}
-		c.editors = append(c.editors[:len(c.editors):len(c.editors)], fn)
+		c.editors = append(c.editors, fn)
 		return nil
 	}
 }
@@ -258,7 +264,7 @@ func WithMaxResponseBytes(n int64) Option {
 
 // serverURL is a validated base URL and the origin the API key may go to.
 type serverURL struct {
-	base   string // for gen's request builders: ends in "/"
+	prefix string // the URL without a trailing "/": routes are appended to it
 	origin string // scheme://host:port, lower case, explicit port
 	url    *url.URL
 	https  bool
@@ -280,11 +286,5 @@ func parseServerURL(raw string) (*serverURL, error) {
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return nil, bad(fmt.Sprintf("%q must not have a query or fragment", raw))
 	}
-	// gen's builders resolve "./projects/…" against the base: without a trailing slash, the last path
-	// segment ("/v1") would be replaced rather than extended.
-	base := raw
-	if !strings.HasSuffix(base, "/") {
-		base += "/"
-	}
-	return &serverURL{base: base, origin: origin(u), url: u, https: u.Scheme == "https", loop: isLoopback(u.Hostname())}, nil
+	return &serverURL{prefix: strings.TrimSuffix(raw, "/"), origin: origin(u), url: u, https: u.Scheme == "https", loop: isLoopback(u.Hostname())}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -162,24 +163,26 @@ func (rc RetryConfig) statusListed(code int) bool {
 	return false
 }
 
-// attempt describes how one attempt ended, as far as the retry policy cares.
-type attempt struct {
-	n       int           // 1-based number of this attempt
-	elapsed time.Duration // since the call started, this attempt included
-	now     time.Time
+// outcome is how one attempt ended: the call's result when final, else what decide reads. The run loop adds
+// the call's state (idempotent, times, random) before it asks.
+type outcome struct {
+	err   error // nil: success, the result is decoded
+	final bool  // the call ends now whatever the retry policy says (success, decode error, the call's end)
+	resp  *http.Response
 
-	status     int         // the reply's status; 0 when there was no reply
+	status     int         // the reply's status; 0: no reply (err is the transport's, or the body read's)
 	header     http.Header // the reply's headers
 	retryable  *bool       // the problem's retryable, if the body was a problem that said
 	retryAfter time.Time   // the problem's retryAfter, if any
+	timedOut   bool        // no reply: the attempt hit WithTimeout
+	maybeSent  bool        // no reply: the request may have reached the server
 
-	err         error // no usable reply: the transport's error (or the body read's)
-	timedOut    bool  // err is this attempt's WithTimeout expiry
-	maybeSent   bool  // err happened after the request may have reached the server
-	idempotent  bool  // the operation may be repeated safely
-	deadline    time.Time
-	hasDeadline bool
-	random      float64 // uniform in [0, 1), for jitter
+	n          int           // the attempt's number, from 1
+	idempotent bool          // the operation may be repeated safely (or WithRetryNonIdempotent)
+	elapsed    time.Duration // since the call started, this attempt included
+	now        time.Time
+	deadline   time.Time // the context's, or zero
+	random     float64   // uniform in [0, 1), for jitter
 }
 
 // decision is what to do after an attempt.
@@ -191,7 +194,7 @@ type decision struct {
 }
 
 // decide is the whole retry policy: a pure function of the configuration and how the attempt ended.
-func decide(rc RetryConfig, a attempt) decision {
+func decide(rc RetryConfig, a outcome) decision {
 	if rc.Strategy == RetryNone {
 		return decision{reason: "retries disabled"}
 	}
@@ -212,7 +215,7 @@ func decide(rc RetryConfig, a attempt) decision {
 	if rc.MaxElapsedTime > 0 && a.elapsed+wait > rc.MaxElapsedTime {
 		return decision{reason: fmt.Sprintf("%s, but waiting %s would pass MaxElapsedTime %s", why, wait, rc.MaxElapsedTime)}
 	}
-	if a.hasDeadline && !a.now.Add(wait).Before(a.deadline) {
+	if !a.deadline.IsZero() && !a.now.Add(wait).Before(a.deadline) {
 		return decision{reason: fmt.Sprintf("%s, but waiting %s would pass the context deadline", why, wait)}
 	}
 	cost := rc.RetryCost
@@ -223,8 +226,8 @@ func decide(rc RetryConfig, a attempt) decision {
 }
 
 // retryable says whether the outcome may be retried at all, and why.
-func retryable(rc RetryConfig, a attempt) (bool, string) {
-	if a.err != nil {
+func retryable(rc RetryConfig, a outcome) (bool, string) {
+	if a.status == 0 {
 		switch {
 		case !rc.RetryConnectionErrors:
 			return false, "connection errors are not retried"
@@ -252,35 +255,30 @@ func retryable(rc RetryConfig, a attempt) (bool, string) {
 	return false, fmt.Sprintf("status %d is not retried", a.status)
 }
 
-// permanentTransportError reports errors no retry can fix: bad certificates, unsupported schemes, malformed
-// requests, redirect loops.
+// permanentTransportError reports errors no retry can fix: bad certificates, a host that does not exist, too
+// many redirects. (A request net/http would refuse to send never gets here: see sendable.)
 func permanentTransportError(err error) bool {
 	var (
 		unknownAuthority x509.UnknownAuthorityError
 		hostname         x509.HostnameError
 		invalid          x509.CertificateInvalidError
 		dnsErr           *net.DNSError
+		redirects        redirectError
 	)
 	switch {
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid):
 		return true
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return true
-	case errors.Is(err, context.Canceled):
+	case errors.As(err, &redirects), errors.Is(err, context.Canceled):
 		return true
-	}
-	msg := err.Error()
-	for _, s := range []string{"stopped after", "unsupported protocol scheme", "invalid header", "net/http: invalid"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
 	}
 	return false
 }
 
 // serverHint returns how long the server asked to wait (Retry-After in seconds or as an HTTP date, or the
 // problem's retryAfter; the later of the two), and whether it said anything.
-func serverHint(a attempt) (time.Duration, bool) {
+func serverHint(a outcome) (time.Duration, bool) {
 	var wait time.Duration
 	found := false
 	if v := a.header.Get("Retry-After"); v != "" {
@@ -325,4 +323,57 @@ func backoff(rc RetryConfig, n int, random float64) time.Duration {
 	}
 	d := time.Duration(base * (0.8 + 0.4*random))
 	return min(d, rc.MaxInterval)
+}
+
+// retrier is a client's retry policy and its retry budget in one value, as the AWS SDKs' retryer: decide
+// says whether a failure is retried, the bucket whether the client can still pay for it. A call's own
+// RetryConfig (WithRetryConfig given to the call) replaces the policy and keeps the client's bucket.
+type retrier struct {
+	RetryConfig
+	bucket *bucket // the client's, shared by all its calls; nil: no budget
+}
+
+// bucket is a client's retry budget, a token bucket in the manner of the AWS SDKs' retry quota (see
+// RetryConfig.BudgetCapacity): it starts full; retries take tokens, successes put some back.
+type bucket struct {
+	mu       sync.Mutex
+	tokens   int
+	capacity int
+}
+
+// budgetOn reports whether a call's retries draw on the budget.
+func (r *retrier) budgetOn() bool { return r.bucket != nil && r.BudgetCapacity > 0 }
+
+// take takes a retry's tokens from the budget and adds them to *spent; false when the budget cannot pay
+// for it (nothing is taken then).
+func (r *retrier) take(cost int, spent *int) bool {
+	if !r.budgetOn() {
+		return true
+	}
+	b := r.bucket
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tokens < cost {
+		return false
+	}
+	b.tokens -= cost
+	*spent += cost
+	return true
+}
+
+// succeeded refunds the budget after a call succeeded at attempt n: what its retries took, or SuccessRefund
+// for a first-attempt success, up to the bucket's capacity.
+func (r *retrier) succeeded(n, spent int) {
+	if !r.budgetOn() {
+		return
+	}
+	refund := spent
+	if n == 1 {
+		refund = r.SuccessRefund
+	}
+	if refund > 0 {
+		r.bucket.mu.Lock()
+		r.bucket.tokens = min(r.bucket.tokens+refund, r.bucket.capacity)
+		r.bucket.mu.Unlock()
+	}
 }

@@ -24,14 +24,14 @@ func TestDecide(t *testing.T) {
 	rc := DefaultRetryConfig()
 	dial := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}
 	reset := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}}
-	base := attempt{n: 1, elapsed: time.Second, now: t0, idempotent: true, random: 0.5}
-	with := func(f func(*attempt)) attempt { a := base; f(&a); return a }
-	status := func(code int) func(*attempt) { return func(a *attempt) { a.status = code; a.header = http.Header{} } }
+	base := outcome{n: 1, elapsed: time.Second, now: t0, idempotent: true, random: 0.5}
+	with := func(f func(*outcome)) outcome { a := base; f(&a); return a }
+	status := func(code int) func(*outcome) { return func(a *outcome) { a.status = code; a.header = http.Header{} } }
 
 	cases := []struct {
 		name  string
 		rc    func(*RetryConfig)
-		a     attempt
+		a     outcome
 		retry bool
 		wait  time.Duration // checked when retry and non-zero
 	}{
@@ -43,77 +43,76 @@ func TestDecide(t *testing.T) {
 		{"408", nil, with(status(408)), true, 0},
 		{"501 never", nil, with(status(501)), false, 0},
 		{"505 never", nil, with(status(505)), false, 0},
-		{"501 never, even when the problem says retryable", nil, with(func(a *attempt) { status(501)(a); a.retryable = yes() }), false, 0},
+		{"501 never, even when the problem says retryable", nil, with(func(a *outcome) { status(501)(a); a.retryable = yes() }), false, 0},
 		{"400 not listed", nil, with(status(400)), false, 0},
 		{"404 not listed", nil, with(status(404)), false, 0},
-		{"409 with retryable: true", nil, with(func(a *attempt) { status(409)(a); a.retryable = yes() }), true, 0},
-		{"503 with retryable: false", nil, with(func(a *attempt) { status(503)(a); a.retryable = no() }), false, 0},
+		{"409 with retryable: true", nil, with(func(a *outcome) { status(409)(a); a.retryable = yes() }), true, 0},
+		{"503 with retryable: false", nil, with(func(a *outcome) { status(503)(a); a.retryable = no() }), false, 0},
 		{"unlisted 503 when only 429 listed", func(rc *RetryConfig) { rc.StatusCodes = []string{"429"} }, with(status(503)), false, 0},
 		{"4XX class", func(rc *RetryConfig) { rc.StatusCodes = []string{"4xx"} }, with(status(418)), true, 0},
 
-		{"Retry-After seconds", nil, with(func(a *attempt) { status(429)(a); a.header.Set("Retry-After", "7") }), true, 7 * time.Second},
-		{"Retry-After HTTP date", nil, with(func(a *attempt) {
+		{"Retry-After seconds", nil, with(func(a *outcome) { status(429)(a); a.header.Set("Retry-After", "7") }), true, 7 * time.Second},
+		{"Retry-After HTTP date", nil, with(func(a *outcome) {
 			status(503)(a)
 			a.header.Set("Retry-After", t0.Add(12*time.Second).Format(http.TimeFormat))
 		}), true, 12 * time.Second},
 		// A hint never shortens the backoff (a zero, negative or past one would make a busy loop).
-		{"Retry-After in the past: backoff", nil, with(func(a *attempt) {
+		{"Retry-After in the past: backoff", nil, with(func(a *outcome) {
 			status(503)(a)
 			a.header.Set("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))
 		}), true, 500 * time.Millisecond},
-		{"Retry-After: 0: backoff", nil, with(func(a *attempt) { status(503)(a); a.header.Set("Retry-After", "0") }), true, 500 * time.Millisecond},
-		{"Retry-After: -5: backoff", nil, with(func(a *attempt) { status(503)(a); a.header.Set("Retry-After", "-5") }), true, 500 * time.Millisecond},
-		{"problem retryAfter in the past: backoff", nil, with(func(a *attempt) { status(503)(a); a.retryAfter = t0.Add(-time.Minute) }), true, 500 * time.Millisecond},
-		{"a hint shorter than the backoff: backoff", nil, with(func(a *attempt) {
+		{"Retry-After: 0: backoff", nil, with(func(a *outcome) { status(503)(a); a.header.Set("Retry-After", "0") }), true, 500 * time.Millisecond},
+		{"Retry-After: -5: backoff", nil, with(func(a *outcome) { status(503)(a); a.header.Set("Retry-After", "-5") }), true, 500 * time.Millisecond},
+		{"problem retryAfter in the past: backoff", nil, with(func(a *outcome) { status(503)(a); a.retryAfter = t0.Add(-time.Minute) }), true, 500 * time.Millisecond},
+		{"a hint shorter than the backoff: backoff", nil, with(func(a *outcome) {
 			status(503)(a)
 			a.n = 3 // backoff 500 ms × 1.5² = 1.125 s
 			a.header.Set("Retry-After", "1")
 		}), true, 1125 * time.Millisecond},
-		{"Retry-After capped at MaxInterval", nil, with(func(a *attempt) { status(429)(a); a.header.Set("Retry-After", "86400") }), true, 60 * time.Second},
-		{"Retry-After garbage: backoff", nil, with(func(a *attempt) { status(503)(a); a.header.Set("Retry-After", "soon") }), true, 500 * time.Millisecond},
-		{"problem retryAfter", nil, with(func(a *attempt) { status(503)(a); a.retryAfter = t0.Add(3 * time.Second) }), true, 3 * time.Second},
-		{"problem retryAfter capped", nil, with(func(a *attempt) { status(503)(a); a.retryAfter = t0.Add(48 * time.Hour) }), true, 60 * time.Second},
-		{"the later of header and body", nil, with(func(a *attempt) {
+		{"Retry-After capped at MaxInterval", nil, with(func(a *outcome) { status(429)(a); a.header.Set("Retry-After", "86400") }), true, 60 * time.Second},
+		{"Retry-After garbage: backoff", nil, with(func(a *outcome) { status(503)(a); a.header.Set("Retry-After", "soon") }), true, 500 * time.Millisecond},
+		{"problem retryAfter", nil, with(func(a *outcome) { status(503)(a); a.retryAfter = t0.Add(3 * time.Second) }), true, 3 * time.Second},
+		{"problem retryAfter capped", nil, with(func(a *outcome) { status(503)(a); a.retryAfter = t0.Add(48 * time.Hour) }), true, 60 * time.Second},
+		{"the later of header and body", nil, with(func(a *outcome) {
 			status(503)(a)
 			a.header.Set("Retry-After", "2")
 			a.retryAfter = t0.Add(5 * time.Second)
 		}), true, 5 * time.Second},
 
-		{"dial error retried", nil, with(func(a *attempt) { a.err = dial }), true, 0},
-		{"reset retried when idempotent", nil, with(func(a *attempt) { a.err = reset; a.maybeSent = true }), true, 0},
-		{"per-attempt timeout retried", nil, with(func(a *attempt) { a.err = context.DeadlineExceeded; a.timedOut = true; a.maybeSent = true }), true, 0},
-		{"connection errors off", func(rc *RetryConfig) { rc.RetryConnectionErrors = false }, with(func(a *attempt) { a.err = dial }), false, 0},
-		{"bad certificate never", nil, with(func(a *attempt) { a.err = &url.Error{Err: x509.UnknownAuthorityError{}} }), false, 0},
-		{"unsupported scheme never", nil, with(func(a *attempt) { a.err = errors.New(`unsupported protocol scheme "ftp"`) }), false, 0},
-		{"redirect loop never", nil, with(func(a *attempt) { a.err = errTooManyRedirects }), false, 0},
-		{"NXDOMAIN never", nil, with(func(a *attempt) { a.err = &net.DNSError{Err: "no such host", IsNotFound: true} }), false, 0},
+		{"dial error retried", nil, with(func(a *outcome) { a.err = dial }), true, 0},
+		{"reset retried when idempotent", nil, with(func(a *outcome) { a.err = reset; a.maybeSent = true }), true, 0},
+		{"per-attempt timeout retried", nil, with(func(a *outcome) { a.err = context.DeadlineExceeded; a.timedOut = true; a.maybeSent = true }), true, 0},
+		{"connection errors off", func(rc *RetryConfig) { rc.RetryConnectionErrors = false }, with(func(a *outcome) { a.err = dial }), false, 0},
+		{"bad certificate never", nil, with(func(a *outcome) { a.err = &url.Error{Err: x509.UnknownAuthorityError{}} }), false, 0},
+		{"redirect loop never", nil, with(func(a *outcome) { a.err = errTooManyRedirects }), false, 0},
+		{"NXDOMAIN never", nil, with(func(a *outcome) { a.err = &net.DNSError{Err: "no such host", IsNotFound: true} }), false, 0},
 
 		// generateConnection: not idempotent.
-		{"generate: 500 not retried", nil, with(func(a *attempt) { status(500)(a); a.idempotent = false }), false, 0},
-		{"generate: 502 not retried", nil, with(func(a *attempt) { status(502)(a); a.idempotent = false }), false, 0},
-		{"generate: 503 retried", nil, with(func(a *attempt) { status(503)(a); a.idempotent = false }), true, 0},
-		{"generate: 429 retried", nil, with(func(a *attempt) { status(429)(a); a.idempotent = false }), true, 0},
-		{"generate: 500 retryable: true", nil, with(func(a *attempt) { status(500)(a); a.idempotent = false; a.retryable = yes() }), true, 0},
-		{"generate: dial error retried", nil, with(func(a *attempt) { a.err = dial; a.idempotent = false }), true, 0},
-		{"generate: reset after sending not retried", nil, with(func(a *attempt) { a.err = reset; a.maybeSent = true; a.idempotent = false }), false, 0},
-		{"generate: timeout after sending not retried", nil, with(func(a *attempt) {
+		{"generate: 500 not retried", nil, with(func(a *outcome) { status(500)(a); a.idempotent = false }), false, 0},
+		{"generate: 502 not retried", nil, with(func(a *outcome) { status(502)(a); a.idempotent = false }), false, 0},
+		{"generate: 503 retried", nil, with(func(a *outcome) { status(503)(a); a.idempotent = false }), true, 0},
+		{"generate: 429 retried", nil, with(func(a *outcome) { status(429)(a); a.idempotent = false }), true, 0},
+		{"generate: 500 retryable: true", nil, with(func(a *outcome) { status(500)(a); a.idempotent = false; a.retryable = yes() }), true, 0},
+		{"generate: dial error retried", nil, with(func(a *outcome) { a.err = dial; a.idempotent = false }), true, 0},
+		{"generate: reset after sending not retried", nil, with(func(a *outcome) { a.err = reset; a.maybeSent = true; a.idempotent = false }), false, 0},
+		{"generate: timeout after sending not retried", nil, with(func(a *outcome) {
 			a.err, a.timedOut, a.maybeSent, a.idempotent = context.DeadlineExceeded, true, true, false
 		}), false, 0},
 
 		// Budgets.
 		{"retries disabled", func(rc *RetryConfig) { rc.Strategy = RetryNone }, with(status(503)), false, 0},
-		{"MaxAttempts reached", func(rc *RetryConfig) { rc.MaxAttempts = 3 }, with(func(a *attempt) { status(503)(a); a.n = 3 }), false, 0},
-		{"MaxAttempts not reached", func(rc *RetryConfig) { rc.MaxAttempts = 3 }, with(func(a *attempt) { status(503)(a); a.n = 2 }), true, 0},
-		{"would pass MaxElapsedTime", nil, with(func(a *attempt) { status(503)(a); a.elapsed = 5*time.Minute - 100*time.Millisecond }), false, 0},
-		{"would pass the context deadline", nil, with(func(a *attempt) {
+		{"MaxAttempts reached", func(rc *RetryConfig) { rc.MaxAttempts = 3 }, with(func(a *outcome) { status(503)(a); a.n = 3 }), false, 0},
+		{"MaxAttempts not reached", func(rc *RetryConfig) { rc.MaxAttempts = 3 }, with(func(a *outcome) { status(503)(a); a.n = 2 }), true, 0},
+		{"would pass MaxElapsedTime", nil, with(func(a *outcome) { status(503)(a); a.elapsed = 5*time.Minute - 100*time.Millisecond }), false, 0},
+		{"would pass the context deadline", nil, with(func(a *outcome) {
 			status(429)(a)
 			a.header.Set("Retry-After", "30")
-			a.deadline, a.hasDeadline = t0.Add(10*time.Second), true
+			a.deadline = t0.Add(10 * time.Second)
 		}), false, 0},
-		{"fits before the context deadline", nil, with(func(a *attempt) {
+		{"fits before the context deadline", nil, with(func(a *outcome) {
 			status(429)(a)
 			a.header.Set("Retry-After", "5")
-			a.deadline, a.hasDeadline = t0.Add(10*time.Second), true
+			a.deadline = t0.Add(10 * time.Second)
 		}), true, 5 * time.Second},
 	}
 	for _, tc := range cases {
@@ -141,12 +140,12 @@ func TestDecide(t *testing.T) {
 func TestDecideCost(t *testing.T) {
 	rc := DefaultRetryConfig()
 	for _, tc := range []struct {
-		a    attempt
+		a    outcome
 		cost int
 	}{
-		{attempt{n: 1, status: 503, header: http.Header{}, idempotent: true}, rc.RetryCost},
-		{attempt{n: 1, err: errors.New("reset"), maybeSent: true, idempotent: true}, rc.RetryCost},
-		{attempt{n: 1, err: context.DeadlineExceeded, timedOut: true, maybeSent: true, idempotent: true}, rc.TimeoutRetryCost},
+		{outcome{n: 1, status: 503, header: http.Header{}, idempotent: true}, rc.RetryCost},
+		{outcome{n: 1, err: errors.New("reset"), maybeSent: true, idempotent: true}, rc.RetryCost},
+		{outcome{n: 1, err: context.DeadlineExceeded, timedOut: true, maybeSent: true, idempotent: true}, rc.TimeoutRetryCost},
 	} {
 		if d := decide(rc, tc.a); !d.retry || d.cost != tc.cost {
 			t.Errorf("%+v: retry %v, cost %d; want cost %d", tc.a, d.retry, d.cost, tc.cost)
@@ -154,29 +153,40 @@ func TestDecideCost(t *testing.T) {
 	}
 }
 
-// The budget: takes while it can, refunds up to its capacity, and is safe for concurrent use.
+// The budget: takes while it can, refunds what a call's retries took (or SuccessRefund after a first-attempt
+// success) up to its capacity, and is safe for concurrent use.
 func TestBudget(t *testing.T) {
-	b := newBudget(12)
-	first, second, third := b.take(5), b.take(5), b.take(5)
-	if !first || !second || third || b.left() != 2 {
-		t.Fatalf("three takes of 5 from 12: %v %v %v, %d left", first, second, third, b.left())
+	r := &retrier{RetryConfig: DefaultRetryConfig(), bucket: &bucket{tokens: 12, capacity: 12}}
+	spent := 0
+	first, second, third := r.take(5, &spent), r.take(5, &spent), r.take(5, &spent)
+	if !first || !second || third || r.bucket.tokens != 2 || spent != 10 {
+		t.Fatalf("three takes of 5 from 12: %v %v %v, %d left, %d spent", first, second, third, r.bucket.tokens, spent)
 	}
-	b.refund(100, 12)
-	if b.left() != 12 {
-		t.Fatalf("refund beyond capacity: %d left", b.left())
+	r.succeeded(3, spent)
+	if r.bucket.tokens != 12 {
+		t.Fatalf("after refunding a call's retries: %d left", r.bucket.tokens)
+	}
+	r.succeeded(1, 0)
+	if r.bucket.tokens != 12 {
+		t.Fatalf("refund beyond capacity: %d left", r.bucket.tokens)
 	}
 	var wg sync.WaitGroup
 	var taken atomic.Int64
 	for range 50 {
 		wg.Go(func() {
-			if b.take(1) {
+			var mine int
+			if r.take(1, &mine) {
 				taken.Add(1)
 			}
 		})
 	}
 	wg.Wait()
-	if taken.Load() != 12 || b.left() != 0 {
-		t.Fatalf("50 concurrent takes of 1 from 12: %d taken, %d left", taken.Load(), b.left())
+	if taken.Load() != 12 || r.bucket.tokens != 0 {
+		t.Fatalf("50 concurrent takes of 1 from 12: %d taken, %d left", taken.Load(), r.bucket.tokens)
+	}
+	r.BudgetCapacity = 0 // a call whose RetryConfig turns the budget off
+	if !r.take(100, &spent) {
+		t.Fatal("a call without a budget was refused a retry")
 	}
 }
 
@@ -325,9 +335,12 @@ func TestDecideReasonHoldsNoInput(t *testing.T) {
 			for status := 0; status < 600; status += 1 + 10*(status/100%2) {
 				for _, hint := range hints {
 					for _, flags := range []int{0, 1, 2, 3, 4, 5, 6, 7} {
-						a := attempt{n: 1 + flags%3, elapsed: time.Second, now: t0, random: 0.5, err: err,
+						a := outcome{n: 1 + flags%3, elapsed: time.Second, now: t0, random: 0.5, err: err,
 							idempotent: flags&1 == 0, maybeSent: flags&2 == 0, timedOut: flags&4 != 0,
-							deadline: t0.Add(time.Second), hasDeadline: flags == 7}
+						}
+						if flags == 7 {
+							a.deadline = t0.Add(time.Second)
+						}
 						if err == nil {
 							a.status, a.header, a.timedOut = status, http.Header{"Retry-After": {hint}}, false
 							a.retryable = []*bool{nil, yes(), no()}[flags%3]

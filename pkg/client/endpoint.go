@@ -1,0 +1,133 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// operation is what the pipeline knows of an API operation.
+type operation struct {
+	id         string   // the operationId, in errors, logs and traces
+	method     string   // the HTTP method
+	route      string   // the path template under the server URL, as in the spec
+	accept     []string // the Accept header: exactly the media types of the operation's replies in the spec
+	idempotent bool     // repeating it is safe: retried after any retryable failure (see retryable)
+	maxBody    int64    // the default limit on its success body
+	streaming  bool     // its results are yielded as they are decoded (All): MaxElapsedTime bounds only the retries
+}
+
+// endpoint is the whole description of one operation, written once (connections.go, connect.go): the
+// operation, the checks a request must pass before any I/O, the parts of its HTTP request, and how a success
+// body becomes its result. Req is the SDK's request struct, Res the result.
+type endpoint[Req, Res any] struct {
+	operation
+	project func(*Req) string     // the project the request addresses (for hooks and traces)
+	path    func(*Req) []string   // the values of route's parameters, in the route's order; nil: none
+	query   func(*Req) []string   // the query parameters as name, value pairs; empty values are not sent
+	body    func(*Req) any        // the JSON request body; nil: none
+	check   func(*Req) error
+	decode  func(reply, *Res) error // nil: the SDK reads no success body
+}
+
+// reply is a success reply as a decoder sees it.
+type reply struct {
+	body   io.Reader  // the body, under its size limit
+	length int64      // its announced length, capped at the limit; ≤ 0 when unknown
+	server *serverURL // the configured server (a returned URL is checked against it)
+	rep    *report    // where the decoder records issues
+}
+
+// call runs e for req: the checks, the request, then the pipeline (config.run).
+func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts []Option) (Res, error) {
+	var out Res
+	if e.check != nil {
+		if err := e.check(&req); err != nil {
+			return out, err
+		}
+	}
+	cfg, err := c.forCall(ctx, opts)
+	if err != nil {
+		return out, err
+	}
+	hr, err := e.request(cfg.server, &req)
+	if err != nil {
+		return out, fmt.Errorf("ampersand: %s: building the request: %w", e.id, err)
+	}
+	var decode func(reply) error
+	if e.decode != nil {
+		decode = func(r reply) error { return e.decode(r, &out) }
+	}
+	if err := cfg.run(ctx, &e.operation, e.project(&req), hr, decode); err != nil {
+		var zero Res
+		return zero, err
+	}
+	return out, nil
+}
+
+// request builds the HTTP request of req: the server URL, the route with its parameters expanded, the query,
+// and the body as JSON.
+func (e *endpoint[Req, Res]) request(s *serverURL, req *Req) (*http.Request, error) {
+	var values []string
+	if e.path != nil {
+		values = e.path(req)
+	}
+	target := s.prefix + expand(e.route, values)
+	if e.query != nil {
+		sep := "?"
+		for q, i := e.query(req), 0; i+1 < len(q); i += 2 {
+			if q[i+1] != "" {
+				target += sep + q[i] + "=" + url.QueryEscape(q[i+1])
+				sep = "&"
+			}
+		}
+	}
+	var body io.Reader
+	if e.body != nil {
+		data, err := json.Marshal(e.body(req))
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(data) // NewRequest sets GetBody: retries resend it
+	}
+	hr, err := http.NewRequest(e.method, target, body)
+	if err == nil && body != nil {
+		hr.Header["Content-Type"] = jsonContentType
+	}
+	return hr, err
+}
+
+var jsonContentType = []string{"application/json"}
+
+// expand fills route's parameters with values as OpenAPI path parameters are expanded (RFC 6570 simple
+// expansion): every byte but the unreserved ones (letters, digits, "-", ".", "_", "~") is percent-encoded,
+// so that an ID is exactly one path segment and ":" in the ID "x:oauth-update" cannot be read as the custom
+// method of ".../{connectionId}:oauth-update". url.Parse keeps the escaping (URL.RawPath), and net/http
+// sends it as is.
+func expand(route string, values []string) string {
+	if len(values) == 0 {
+		return route
+	}
+	var b strings.Builder
+	b.Grow(len(route) + 64)
+	rest := route
+	for _, v := range values {
+		open, end := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
+		b.WriteString(rest[:open])
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		}
+		rest = rest[end+1:]
+	}
+	b.WriteString(rest)
+	return b.String()
+}
