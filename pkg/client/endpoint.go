@@ -27,10 +27,10 @@ type operation struct {
 // body becomes its result. Req is the SDK's request struct, Res the result.
 type endpoint[Req, Res any] struct {
 	operation
-	project func(*Req) string     // the project the request addresses (for hooks and traces)
-	path    func(*Req) []string   // the values of route's parameters, in the route's order; nil: none
-	query   func(*Req) []string   // the query parameters as name, value pairs; empty values are not sent
-	body    func(*Req) any        // the JSON request body; nil: none
+	project func(*Req) string   // the project the request addresses (for hooks and traces)
+	path    func(*Req) []string // the values of route's parameters, in the route's order; nil: none
+	query   func(*Req) []string // the query parameters as name, value pairs; empty values are not sent
+	body    func(*Req) any      // the JSON request body; nil: none
 	check   func(*Req) error
 	decode  func(reply, *Res) error // nil: the SDK reads no success body
 }
