@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -189,4 +190,53 @@ func TestCloseIdleConnections(t *testing.T) {
 	wg.Wait()
 	c.CloseIdleConnections()
 	goleak.VerifyNone(t, before)
+}
+
+// Breaking out of All's loop closes the body at once, even when the server would send forever, and leaves
+// no goroutine behind.
+func TestAllBreakReturnsAtOnce(t *testing.T) {
+	ts := newRawServer(t, func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("["))
+		for i := 0; ; i++ {
+			if _, err := fmt.Fprintf(w, "%s,", strings.Replace(connJSON, `"id":"conn-1"`, fmt.Sprintf(`"id":"c-%d"`, i), 1)); err != nil {
+				return
+			}
+			select {
+			case <-release:
+				return
+			case <-r.Context().Done():
+				return
+			default:
+			}
+		}
+	})
+	before := goleak.IgnoreCurrent() // the server's own goroutines
+	c, err := client.New(client.WithServerURL(ts.URL+"/v1"), client.WithAPIKey("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() {
+		n := 0
+		for _, err := range c.Connections.All(context.Background(), client.ListConnectionsRequest{ProjectIDOrName: "p"}) {
+			if err != nil {
+				t.Error(err)
+			}
+			if n++; n == 5 {
+				break
+			}
+		}
+		done <- n
+	}()
+	select {
+	case n := <-done:
+		if n != 5 {
+			t.Fatalf("%d connections before the break", n)
+		}
+	case <-time.After(60 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("breaking out of the loop did not return")
+	}
+	c.CloseIdleConnections()
+	goleak.VerifyNone(t, before, goleak.IgnoreTopFunction("net/http.(*conn).serve")) // the server's side of the closed connection may linger
 }

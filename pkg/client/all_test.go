@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
@@ -124,46 +122,6 @@ func TestAllRetriesOnlyBeforeTheFirstConnection(t *testing.T) {
 	if len(ids) != 2 || len(errs) != 1 || !errors.As(errs[0], new(*client.ConnectionError)) || len(mid.requests()) != 1 {
 		t.Fatalf("broken after two: ids %v, errors %v, %d requests; want 2, a ConnectionError, 1 request", ids, errs, len(mid.requests()))
 	}
-}
-
-// Breaking out of the loop closes the body at once, even when the server would send forever, and leaves
-// no goroutine behind.
-func TestAllBreakReturnsAtOnce(t *testing.T) {
-	release := make(chan struct{})
-	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte("["))
-		for i := 0; ; i++ {
-			if _, err := fmt.Fprintf(w, "%s,", strings.Replace(connJSON, `"id":"conn-1"`, fmt.Sprintf(`"id":"c-%d"`, i), 1)); err != nil {
-				return
-			}
-			select {
-			case <-release:
-				return
-			case <-r.Context().Done():
-				return
-			default:
-			}
-		}
-	})
-	defer close(release)
-	before := goleak.IgnoreCurrent() // the server's own goroutines
-	done := make(chan []string, 1)
-	c := api.newClient(t)
-	go func() {
-		ids, _ := collect(c.Connections.All(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"}), 5)
-		done <- ids
-	}()
-	select {
-	case ids := <-done:
-		if len(ids) != 5 {
-			t.Fatalf("ids %v", ids)
-		}
-	case <-time.After(60 * time.Second): // a hang guard, not a timing assertion
-		t.Fatal("breaking out of the loop did not return")
-	}
-	c.CloseIdleConnections()
-	goleak.VerifyNone(t, before, goleak.IgnoreTopFunction("net/http.(*conn).serve")) // the server's side of the closed connection may linger
 }
 
 // The same checks as List, before any I/O.

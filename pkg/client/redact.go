@@ -2,10 +2,12 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -121,55 +123,27 @@ func (e *redactedError) Error() string { return e.msg }
 // Is makes errors.Is see through the redaction (context.DeadlineExceeded, net.ErrClosed, ECONNREFUSED …).
 func (e *redactedError) Is(target error) bool { return e.is(target) }
 
-// sanitize makes server text safe to print in one log line: control characters (C0 and C1, DEL), Unicode
-// line and paragraph separators, bidirectional-text controls (which reorder what a terminal shows) and
-// invalid UTF-8 are escaped Go-style (\n, \x1b, \u202e). Printable text, non-ASCII letters included, is
-// unchanged.
+// sanitize makes server text safe to print in one log line: every rune that is not graphic (control
+// characters C0 and C1 and DEL, line and paragraph separators, bidirectional-text controls, which reorder
+// what a terminal shows, and other format characters) and invalid UTF-8 are escaped Go-style (\n, \x1b,
+// \u202e). Printable text, spaces and non-ASCII letters included, is unchanged.
 func sanitize(s string) string {
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if unsafeRune(r, n) {
-			break
-		}
-		i += n
-	}
-	if i == len(s) {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unsafeRune) {
 		return s
 	}
 	var b strings.Builder
-	b.Grow(len(s) + 16)
-	b.WriteString(s[:i])
-	for i < len(s) {
-		r, n := utf8.DecodeRuneInString(s[i:])
+	for i, r := range s {
 		switch {
-		case r == utf8.RuneError && n == 1:
-			b.WriteString(`\x` + strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
-		case unsafeRune(r, n):
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
 			q := strconv.QuoteRuneToASCII(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:
-			b.WriteString(s[i : i+n])
+			b.WriteRune(r)
 		}
-		i += n
 	}
 	return b.String()
 }
 
-// unsafeRune reports a rune (of n bytes) that sanitize escapes.
-func unsafeRune(r rune, n int) bool {
-	switch {
-	case r == utf8.RuneError && n == 1, r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return true
-	case r == '\u2028', r == '\u2029', r == '\u061c', r == '\u200e', r == '\u200f':
-		return true
-	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-		return true
-	}
-	return false
-}
+func unsafeRune(r rune) bool { return r != ' ' && !unicode.IsGraphic(r) }
