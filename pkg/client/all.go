@@ -42,9 +42,7 @@ func ConnectionsAll(ctx context.Context, c *Client, req ListConnectionsRequest, 
 				stopped = !yield(conn, nil)
 				return !stopped
 			})
-			if err != nil && n > 0 {
-				return &afterYield{err}
-			}
+			*r.handedOut = n > 0
 			return err
 		}
 		if _, err := e.call(ctx, c, req, opts); err != nil && !stopped {
@@ -52,13 +50,6 @@ func ConnectionsAll(ctx context.Context, c *Client, req ListConnectionsRequest, 
 		}
 	}
 }
-
-// afterYield marks a decoding failure that happened after connections were yielded: the attempt cannot
-// be retried.
-type afterYield struct{ err error }
-
-func (e *afterYield) Error() string { return e.err.Error() }
-func (e *afterYield) Unwrap() error { return e.err }
 
 // decodeEach decodes a JSON array of connections, calling yield with each one as soon as it is decoded (an
 // element without a usable id is left out; under WithStrictDecoding one with an issue ends it), and returns

@@ -283,21 +283,18 @@ func (a *try) success(resp *http.Response, cancel context.CancelFunc) outcome {
 	defer body.release()
 	a.rep = report{op: a.op.id, key: a.cfg.key, strict: a.cfg.strict} // an earlier attempt's issues are gone
 	// The length is the server's word, capped.
-	err := a.decode(reply{body: body, length: min(resp.ContentLength, limit), server: a.cfg.server, rep: &a.rep})
+	handedOut := false
+	err := a.decode(reply{body: body, length: min(resp.ContentLength, limit), server: a.cfg.server, rep: &a.rep, handedOut: &handedOut})
 	if err == nil {
 		err = a.rep.strictError()
 	}
 	if err == nil {
 		return outcome{resp: resp, final: true}
 	}
-	var yielded *afterYield
-	if errors.As(err, &yielded) { // results were handed out: the call cannot be retried behind the caller's back
-		err = yielded.err
-	}
 	if body.readErr != nil { // the reply broke off: like a connection error, after the server acted
 		a.rep.issues = nil
 		o := a.transportFailure(body.readErr, true)
-		o.resp, o.final = resp, o.final || yielded != nil
+		o.resp, o.final = resp, o.final || handedOut // results were handed out: never retried behind the caller's back
 		return o
 	}
 	return outcome{resp: resp, final: true, err: &DecodeError{Operation: a.op.id, StatusCode: resp.StatusCode,

@@ -41,6 +41,9 @@ type reply struct {
 	length int64      // its announced length, capped at the limit; ≤ 0 when unknown
 	server *serverURL // the configured server (a returned URL is checked against it)
 	rep    *report    // where the decoder records issues
+	// A streaming decoder sets *handedOut once it has yielded results: a failure after that is final, so that
+	// nothing is yielded twice.
+	handedOut *bool
 }
 
 // call runs e for req: the checks, the request, then the pipeline (config.run).
