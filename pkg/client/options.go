@@ -151,6 +151,7 @@ func WithRetryConfig(rc RetryConfig) Option {
 		if err := rc.validate(); err != nil {
 			return err
 		}
+		rc.StatusCodes = slices.Clone(rc.StatusCodes) // the caller may reuse its slice
 		c.retry.RetryConfig = rc
 		return nil
 	}
