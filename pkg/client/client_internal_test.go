@@ -117,3 +117,16 @@ func fill(v reflect.Value) {
 		v.SetMapIndex(reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem())
 	}
 }
+
+// WithRetryConfig keeps its own copy of StatusCodes: the caller may reuse its slice.
+func TestRetryConfigIsCopied(t *testing.T) {
+	rc := DefaultRetryConfig()
+	c, err := New(WithAPIKey("k"), WithRetryConfig(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.StatusCodes[0] = "418"
+	if got := c.cfg.retry.StatusCodes[0]; got != "5XX" {
+		t.Errorf("the client's StatusCodes changed with the caller's slice: %q", got)
+	}
+}
