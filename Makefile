@@ -144,17 +144,19 @@ spec-lint:
 	fi; \
 	echo "ok   api/openapi.yaml passes vacuum's recommended rules (.vacuum/ruleset.yaml)"
 
-# The speed peer of the benchmarks, ogen's client for our spec (bench/internal/ampogen), is generated here and
-# ignored by git: made when missing or older than the spec, ogen's config, its go:generate lines or bench/go.mod
-# (whose tool directive pins ogen, the same release as the runtime the generated code imports). bench, bench-smoke,
-# lint and tidy-check need it. About 10 s with a warm Go cache; with an empty one, building ogen takes longer.
+# The speed peer of the benchmarks, ogen's client for our spec (bench/internal/ampogen), is generated, never
+# committed (.gitignore): made when missing or older than the spec, bench/ogen.yml, its go:generate lines or
+# bench/go.mod, whose tool directive pins ogen (the same release as the runtime the generated code imports).
+# bench, bench-smoke, lint and tidy-check need it. Under 1 s with a warm Go cache; about a minute more with empty
+# caches, to download and build ogen.
 $(AMPOGEN): api/openapi.yaml bench/ogen.yml bench/go.mod bench/internal/ampogen/generate.go
-	@echo "== ogen: generating bench/internal/ampogen from api/openapi.yaml"
+	@echo "== ogen: generating bench/internal/ampogen from api/openapi.yaml  (first run builds ogen: a minute or so)"
 	@cd bench && ../$(PROGRESS) ogen $(GO) generate ./internal/ampogen || { rm -f ../$@; exit 1; }
 	@touch $@
 
 ## bench: the benchmarks of bench/ (its own module), BENCH_ROUNDS rounds with every contender in each round
-## (interleaved, so that a noisy moment hits them all), then a benchstat table. Not part of make test.
+## (interleaved, so that a noisy moment hits them all), then a benchstat table. Generates ogen's client first
+## when needed (above). Not part of make test.
 bench: $(AMPOGEN)
 	@cd bench && rm -f results.txt && for i in $$(seq $(BENCH_ROUNDS)); do \
 		echo "round $$i/$(BENCH_ROUNDS)"; \
