@@ -9,6 +9,8 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT     := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_ROUNDS  ?= 6
 BENCH_FILTER  ?= ^Benchmark(Get|List10k|List10kPeakHeap|ConcurrentGet|Retry|DecodeList10k|Stream|StreamPeakHeap)$$
+# ogen's client for the benchmarks, generated on demand, never committed (rule above bench, BENCHMARKS.md).
+AMPOGEN       := bench/internal/ampogen/oas_client_gen.go
 
 .PHONY: demo test test-all alloc-test browser-test generate verify verify-spec verify-generated verify-deps lint tidy-check vet bench bench-smoke
 
@@ -104,7 +106,7 @@ verify-deps:
 
 ## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint (and the same for internal/cmd/apicompat).
 ## With empty caches it builds vacuum and staticcheck first: about 5 minutes on 2 cores; then under a minute.
-lint:
+lint: $(AMPOGEN)
 	@echo "== gofmt"
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "FAIL gofmt would change: $$out"; exit 1; fi; echo "ok   gofmt"
@@ -121,7 +123,7 @@ lint:
 	@echo "ok   make lint passed"
 
 ## tidy-check: go mod tidy -diff on each module, without its "go: downloading" chatter unless it fails.
-tidy-check:
+tidy-check: $(AMPOGEN)
 	@echo "== go mod tidy -diff  (first run downloads the test dependencies of every module)"
 	@for d in . bench otel internal/cmd/apicompat internal/webhookref; do \
 		if ! out=$$(cd $$d && $(GO) mod tidy -diff 2>&1); then \
@@ -142,9 +144,20 @@ spec-lint:
 	fi; \
 	echo "ok   api/openapi.yaml passes vacuum's recommended rules (.vacuum/ruleset.yaml)"
 
+# The speed peer of the benchmarks, ogen's client for our spec (bench/internal/ampogen), is generated, never
+# committed (.gitignore): made when missing or older than the spec, bench/ogen.yml, its go:generate lines or
+# bench/go.mod, whose tool directive pins ogen (the same release as the runtime the generated code imports).
+# bench, bench-smoke, lint and tidy-check need it. Under 1 s with a warm Go cache; about a minute more with empty
+# caches, to download and build ogen.
+$(AMPOGEN): api/openapi.yaml bench/ogen.yml bench/go.mod bench/internal/ampogen/generate.go
+	@echo "== ogen: generating bench/internal/ampogen from api/openapi.yaml  (first run builds ogen: a minute or so)"
+	@cd bench && ../$(PROGRESS) ogen $(GO) generate ./internal/ampogen || { rm -f ../$@; exit 1; }
+	@touch $@
+
 ## bench: the benchmarks of bench/ (its own module), BENCH_ROUNDS rounds with every contender in each round
-## (interleaved, so that a noisy moment hits them all), then a benchstat table. Not part of make test.
-bench:
+## (interleaved, so that a noisy moment hits them all), then a benchstat table. Generates ogen's client first
+## when needed (above). Not part of make test.
+bench: $(AMPOGEN)
 	@cd bench && rm -f results.txt && for i in $$(seq $(BENCH_ROUNDS)); do \
 		echo "round $$i/$(BENCH_ROUNDS)"; \
 		$(GO) test -run '^$$' -bench '$(BENCH_FILTER)' -count 1 . >> results.txt || exit 1; \
@@ -172,8 +185,8 @@ bench-otel:
 	done
 	cd otel && $(GO) run $(BENCHSTAT) bench.txt
 
-# The benchmarks compiled and each run once, so that they never rot (run by make test).
-bench-smoke:
+# The benchmarks compiled and each run once, so that they never rot (run by make test-all).
+bench-smoke: $(AMPOGEN)
 	@echo "== bench/: go vet, each benchmark run once"
 	@cd bench && ../$(PROGRESS) bench-smoke sh -c '$(GO) vet ./... && $(GO) test -run "^$$" -bench . -benchtime 1x ./... > /dev/null'
 	@echo "ok   bench/ benchmarks compile and run"
