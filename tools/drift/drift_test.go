@@ -10,7 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ampersand-sdk/ampersand-go/api"
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+	
 )
 
 func load(t *testing.T, name string, edits ...string) *openapi3.T {
@@ -31,7 +31,7 @@ func parse(t *testing.T, name, src string, edits ...string) *openapi3.T {
 		}
 		src = strings.Replace(src, edits[i], edits[i+1], 1)
 	}
-	doc, err := spec.Parse([]byte(src), name)
+	doc, err := Parse([]byte(src), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func loadUpstream(t *testing.T) *openapi3.T {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("SKIP: upstream document not found at %s (set UPSTREAM_SPEC): drift against upstream NOT checked", path)
 	}
-	doc, _, err := spec.LoadFile(path)
+	doc, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
-// Command specverify checks api/openapi.yaml: it validates the document with kin-openapi (examples included)
-// and compares its operations with Ampersand's published document: each of ours with upstream's of the same
+// Command specverify checks api/openapi.yaml: it validates the document with kin-openapi's own Validate
+// (examples included) and compares its operations with Ampersand's published document: each of ours with upstream's of the same
 // operationId (internal/drift's Check), and every upstream operation that concerns connections must be in
 // ours or listed as out of scope (internal/drift's Coverage). It is run by `make verify`.
 //
-//	go run ./internal/cmd/specverify [-spec api/openapi.yaml] [-upstream path] [-v]
+//	go -C tools run ./specverify [-spec ../api/openapi.yaml] [-upstream path] [-v]
 //
 // The upstream document defaults to ../shared/reference/ampersand-api.bundled.json, or $UPSTREAM_SPEC. When
 // it is absent the drift check is skipped and says so; the exit status is then 0 only if the document is
@@ -21,11 +21,13 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/ampersand-sdk/ampersand-go/internal/drift"
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ampersand-sdk/ampersand-go/tools/drift"
 )
 
-const defaultUpstream = "../shared/reference/ampersand-api.bundled.json"
+// The defaults are relative to tools/, where `go -C tools run ./specverify` runs.
+const defaultUpstream = "../../shared/reference/ampersand-api.bundled.json"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -35,7 +37,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("specverify", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	specPath := fl.String("spec", "api/openapi.yaml", "our OpenAPI document")
+	specPath := fl.String("spec", "../api/openapi.yaml", "our OpenAPI document")
 	upstreamDefault := defaultUpstream
 	if v := os.Getenv("UPSTREAM_SPEC"); v != "" {
 		upstreamDefault = v
@@ -47,21 +49,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	ours, data, err := spec.LoadFile(*specPath)
+	ours, err := drift.Load(*specPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "specverify: %v\n", err)
 		return 1
 	}
-	if problems := spec.Validate(context.Background(), ours, data); len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintf(stderr, "%s:%s\n", *specPath, p)
-		}
-		fmt.Fprintf(stderr, "specverify: %s: %d problem(s)\n", *specPath, len(problems))
+	if err := ours.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		fmt.Fprintf(stderr, "specverify: %s is not a valid OpenAPI document: %v\n", *specPath, err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "ok   %s is a valid OpenAPI %s document (examples validated)\n", *specPath, ours.OpenAPI)
 
-	upstream, _, err := spec.LoadFile(*upstreamPath)
+	upstream, err := drift.Load(*upstreamPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stdout, "SKIP drift check: upstream document %s not found (set -upstream or UPSTREAM_SPEC)\n", *upstreamPath)
 		if *requireUpstream {

@@ -9,13 +9,13 @@ import (
 	"testing"
 )
 
-const ourSpec = "../../../api/openapi.yaml"
+const ourSpec = "../../api/openapi.yaml"
 
 func upstream(t *testing.T) string {
 	t.Helper()
 	p := os.Getenv("UPSTREAM_SPEC")
 	if p == "" {
-		p = "../../../../shared/reference/ampersand-api.bundled.json"
+		p = "../../../shared/reference/ampersand-api.bundled.json"
 	}
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("SKIP: upstream document not found at %s: drift NOT checked here", p)

@@ -11,7 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ampersand-sdk/ampersand-go/api"
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+	
 )
 
 // notificationSchemas are the connection lifecycle notifications that api/openapi.yaml copies from Ampersand's
@@ -31,7 +31,7 @@ func loadUpstreamNotifications(t *testing.T) *openapi3.T {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("SKIP: upstream notification schemas not found at %s: NOT checked", path)
 	}
-	doc, _, err := spec.LoadFile(path)
+	doc, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
