@@ -4,265 +4,176 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/format"
+	"go/printer"
 	"go/token"
 	"go/types"
-	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
-// docs holds the doc comments of gen's declarations, as text (comment markers removed).
-type docs struct {
-	types    map[string]string  // type name → its doc
-	consts   map[string]string  // constant name → its doc
-	comments map[string]string  // constant name → its line comment
-	fields   map[string][]field // struct type name → its exported JSON fields, in order
+// decl is gen's source of one declaration: its doc comment, and its spec (for a type, printed in the doc).
+type decl struct {
+	doc  string
+	spec ast.Spec
 }
 
-// field is one exported field of a gen struct, for the field list of its alias's doc: go doc shows an
-// alias's own comment, never the fields of the struct it stands for.
-type field struct {
-	name, typ, json, doc string
-}
-
-func genDocs(files []*srcFile) docs {
-	d := docs{types: map[string]string{}, consts: map[string]string{}, comments: map[string]string{},
-		fields: map[string][]field{}}
+// declarations indexes the top-level type and constant declarations of gen's files by name.
+func declarations(files []*ast.File) map[string]decl {
+	out := map[string]decl{}
 	for _, f := range files {
-		for _, decl := range f.file.Decls {
-			gd, ok := decl.(*ast.GenDecl)
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
 			if !ok {
 				continue
 			}
 			for _, spec := range gd.Specs {
+				doc := gd.Doc
 				switch s := spec.(type) {
 				case *ast.TypeSpec:
-					doc := s.Doc
-					if doc == nil && len(gd.Specs) == 1 {
-						doc = gd.Doc
+					if s.Doc != nil || len(gd.Specs) > 1 {
+						doc = s.Doc
 					}
-					d.types[s.Name.Name] = doc.Text()
-					if st, ok := s.Type.(*ast.StructType); ok {
-						d.fields[s.Name.Name] = structFields(st)
-					}
+					out[s.Name.Name] = decl{doc.Text(), s}
 				case *ast.ValueSpec:
-					if gd.Tok != token.CONST {
-						continue
-					}
+					text := s.Doc.Text() + s.Comment.Text()
 					for _, n := range s.Names {
-						d.consts[n.Name] = s.Doc.Text()
-						d.comments[n.Name] = strings.Join(strings.Fields(s.Comment.Text()), " ")
+						out[n.Name] = decl{strings.TrimSpace(text), s}
 					}
 				}
-			}
-		}
-	}
-	return d
-}
-
-// structFields returns the exported fields of st that have a JSON name (not "-").
-func structFields(st *ast.StructType) []field {
-	var out []field
-	for _, f := range st.Fields.List {
-		if f.Tag == nil {
-			continue
-		}
-		tag, _ := strconv.Unquote(f.Tag.Value)
-		jsonName, _, _ := strings.Cut(reflect.StructTag(tag).Get("json"), ",")
-		if jsonName == "" || jsonName == "-" {
-			continue
-		}
-		for _, n := range f.Names {
-			if n.IsExported() {
-				out = append(out, field{name: n.Name, typ: types.ExprString(f.Type), json: jsonName, doc: f.Doc.Text()})
 			}
 		}
 	}
 	return out
 }
 
-// fieldList is the "Fields:" paragraph of a struct alias's doc: one item per field with its Go name, its type
-// (gen types the client names are links), its JSON name and the first line of its gen comment (oapi-codegen
-// writes the spec's description there as "Name Description"; examples and value lists are left to the types).
-func fieldList(fields []field, q string, clientName map[string]string) string {
-	if len(fields) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("\n\nFields:\n")
-	for _, f := range fields {
-		typ := link(strings.ReplaceAll(f.typ, q+".", ""), "", clientName)
-		fmt.Fprintf(&b, "  - %s %s, JSON %q", f.name, typ, f.json)
-		first, _, _ := strings.Cut(strings.TrimSpace(f.doc), "\n")
-		if first = strings.TrimPrefix(first, f.name+" "); first != "" {
-			b.WriteString(": " + lowerFirst(link(first, "", clientName), clientName))
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-// render returns the formatted generated file.
-func render(m *model, d docs) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(ownHeader + " DO NOT EDIT.\n\n")
-	fmt.Fprintf(&b, "package %s\n\n", m.pkgName)
-	if len(m.types) == 0 && len(m.consts) == 0 {
-		return format.Source(b.Bytes())
-	}
-	fmt.Fprintf(&b, "import %s\n", strconv.Quote(m.gen.Path()))
-	q := m.gen.Name()
-
-	// One section per gen type, in name order: its alias (unless hand-written code declares it), then the
-	// constants of its values.
-	names := append([]string(nil), m.types...)
-	for t := range m.consts {
-		if !slices.Contains(names, t) {
-			names = append(names, t)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if slices.Contains(m.types, name) {
-			b.WriteString("\n")
-			writeComment(&b, "", typeDoc(name, q, d.types[name], m.clientName)+fieldList(d.fields[name], q, m.clientName))
-			fmt.Fprintf(&b, "type %s = %s.%s\n", name, q, name)
-		}
-		consts := m.consts[name]
-		if len(consts) == 0 {
+// write renders the output file: the reached gen types that the client neither declares nor aliases by
+// hand, sorted by name, and for each enum the client can name, its constants and values.
+func (a *aliaser) write(decls map[string]decl, fset *token.FileSet) ([]byte, error) {
+	scope := a.client.Scope()
+	named := map[*types.TypeName]string{} // gen type -> its name in the client
+	var reexported []*types.Const         // the client's own constants of gen's enums
+	declared := func(name string) bool { obj := scope.Lookup(name); return obj != nil && a.handWritten(obj) }
+	for _, name := range scope.Names() {
+		if !declared(name) {
 			continue
 		}
-		b.WriteString("\n")
-		writeComment(&b, "", fmt.Sprintf("The values of [%s] (the constants of [%s.%s]).", m.clientName[name], q, name))
-		b.WriteString("const (\n")
-		for _, c := range consts {
-			writeComment(&b, "\t", d.consts[c])
-			fmt.Fprintf(&b, "\t%s = %s.%s", c, q, c)
-			if com := d.comments[c]; com != "" {
-				b.WriteString(" // " + com)
+		switch obj := scope.Lookup(name).(type) {
+		case *types.TypeName:
+			if n, ok := types.Unalias(obj.Type()).(*types.Named); ok && obj.IsAlias() && n.Obj().Pkg() == a.gen {
+				named[n.Obj()] = name
 			}
-			b.WriteString("\n")
+		case *types.Const:
+			reexported = append(reexported, obj)
 		}
-		b.WriteString(")\n")
-		// A function listing the values (for validation, completion and help), not a variable: nobody can
-		// change what it returns for everyone.
-		enum := m.clientName[name]
-		fmt.Fprintf(&b, "\n// %sValues returns the values of [%s], in name order.\nfunc %sValues() []%s {\n\treturn []%s{%s}\n}\n",
-			enum, enum, enum, enum, enum, strings.Join(consts, ", "))
 	}
-	out, err := format.Source(b.Bytes())
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Code generated by aliasgen. DO NOT EDIT.\n\npackage %s\n\nimport %q\n", a.client.Name(), a.gen.Path())
+	slices.SortFunc(a.reached, func(x, y *types.TypeName) int { return strings.Compare(x.Name(), y.Name()) })
+	for _, obj := range a.reached {
+		if _, byHand := named[obj]; !byHand && !declared(obj.Name()) {
+			named[obj] = obj.Name()
+			a.writeType(&b, obj, decls[obj.Name()], fset)
+		}
+		if _, basic := obj.Type().Underlying().(*types.Basic); basic && named[obj] != "" {
+			a.writeEnum(&b, obj, named[obj], decls, reexported, declared)
+		}
+	}
+	src, err := format.Source(b.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("formatting the output: %v\n%s", err, b.Bytes())
+		return nil, fmt.Errorf("formatting the output: %w\n%s", err, b.Bytes())
 	}
-	return out, nil
+	return src, nil
 }
 
-func writeComment(b *bytes.Buffer, indent, text string) {
-	text = strings.TrimSpace(text)
-	if text == "" {
+// writeType writes the alias of obj, with gen's description and, for a struct, its declaration.
+func (a *aliaser) writeType(b *bytes.Buffer, obj *types.TypeName, d decl, fset *token.FileSet) {
+	name := obj.Name()
+	doc := fmt.Sprintf("%s is [gen.%s].", name, name)
+	if desc := strings.TrimSpace(strings.TrimPrefix(d.doc, name+" ")); desc != "" && !strings.HasPrefix(desc, "defines model for") {
+		doc = fmt.Sprintf("%s is [gen.%s]: %s", name, name, lowerFirst(desc))
+	}
+	if _, isStruct := obj.Type().Underlying().(*types.Struct); isStruct && d.spec != nil {
+		var src bytes.Buffer
+		src.WriteString("type ")
+		cfg := printer.Config{Mode: printer.UseSpaces | printer.TabIndent, Tabwidth: 8}
+		_ = cfg.Fprint(&src, fset, d.spec)
+		doc += "\n\nIts fields, as package gen declares them:\n\n\t" + strings.ReplaceAll(src.String(), "\n", "\n\t")
+	}
+	b.WriteString("\n" + comment(doc))
+	fmt.Fprintf(b, "type %s = gen.%s\n", name, name)
+}
+
+// writeEnum writes the constants of the enum obj (name in the client) that the client lacks, and its
+// Values function unless the client declares one.
+func (a *aliaser) writeEnum(b *bytes.Buffer, obj *types.TypeName, name string, decls map[string]decl, reexported []*types.Const, declared func(string) bool) {
+	var consts []string
+	for _, n := range a.gen.Scope().Names() {
+		c, ok := a.gen.Scope().Lookup(n).(*types.Const)
+		if !ok || !c.Exported() || !types.Identical(c.Type(), obj.Type()) || declared(n) ||
+			slices.ContainsFunc(reexported, func(r *types.Const) bool {
+				return types.Identical(r.Type(), c.Type()) && constant.Compare(r.Val(), token.EQL, c.Val())
+			}) {
+			continue
+		}
+		consts = append(consts, n)
+	}
+	if len(consts) == 0 {
 		return
 	}
-	for line := range strings.Lines(text) {
-		line = strings.TrimRight(line, " \t\n")
-		if line == "" {
-			b.WriteString(indent + "//\n")
-		} else {
-			b.WriteString(indent + "// " + line + "\n")
+	fmt.Fprintf(b, "\n// The values of [%s] (the constants of [gen.%s]).\nconst (\n", name, obj.Name())
+	for _, n := range consts {
+		fmt.Fprintf(b, "\t%s = gen.%s", n, n)
+		if doc := decls[n].doc; doc != "" {
+			fmt.Fprintf(b, " // %s", strings.ReplaceAll(doc, "\n", " "))
 		}
+		b.WriteString("\n")
+	}
+	b.WriteString(")\n")
+	if !declared(name + "Values") {
+		fmt.Fprintf(b, "\n// %sValues returns the values of [%s], in name order.\nfunc %sValues() []%s {\n\treturn []%s{%s}\n}\n",
+			name, name, name, name, name, strings.Join(consts, ", "))
 	}
 }
 
-// typeDoc rewrites gen's doc of type name for the alias in package client. oapi-codegen writes
-// "Name Description"; the alias reads "Name is [gen.Name]: description", with the gen types the client can
-// name turned into doc links under their client names (InputValidationProblem becomes [Problem]). A
-// Go-style doc ("Name is …", "Name defines …") is kept and followed by "It is [gen.Name].". The paragraphs
-// after the first (examples, value lists) are kept as they are.
-func typeDoc(name, q, doc string, clientName map[string]string) string {
-	ref := "[" + q + "." + name + "]"
-	first, more, _ := strings.Cut(strings.TrimSpace(doc), "\n\n")
-	if more != "" {
-		more = "\n\n" + more
-	}
-	switch rest, ok := strings.CutPrefix(first, name+" "); {
-	case first == "":
-		return name + " is " + ref + "."
-	case ok && startsLower(rest):
-		return first + " It is " + ref + "." + more
-	case ok:
-		return name + " is " + ref + ": " + lowerFirst(link(rest, name, clientName), clientName) + more
-	default:
-		return name + " is " + ref + ": " + lowerFirst(link(first, name, clientName), clientName) + more
-	}
-}
-
-func startsLower(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.IsLower(r)
-}
-
-// lowerFirst lower-cases the first letter of s unless its first word is an identifier or an acronym
-// (OAuth2, API, a type name).
-func lowerFirst(s string, idents map[string]string) string {
-	word, _, _ := strings.Cut(s, " ")
-	if strings.HasPrefix(word, "[") || idents[strings.TrimRight(word, ".,:;")] != "" {
-		return s
-	}
-	runes := []rune(word)
-	if len(runes) == 0 || !unicode.IsUpper(runes[0]) {
-		return s
-	}
-	if len(runes) > 1 && (unicode.IsUpper(runes[1]) || unicode.IsDigit(runes[1])) {
-		return s
-	}
-	for _, r := range runes[1:] {
-		if unicode.IsUpper(r) || unicode.IsDigit(r) {
-			return s // CamelCase: an identifier
-		}
-	}
-	return string(unicode.ToLower(runes[0])) + s[utf8.RuneLen(runes[0]):]
-}
-
-// link turns the whole words of s that are gen types the client can name (other than self) into doc links
-// to the client's name, outside `code spans`.
-func link(s, self string, clientName map[string]string) string {
+// comment turns text into the lines of a // comment.
+func comment(text string) string {
 	var b strings.Builder
-	inCode := false
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == '`' {
-			inCode = !inCode
-		}
-		if inCode || !isIdentStart(r) || (i > 0 && isIdentRune(lastRune(s[:i]))) {
-			b.WriteRune(r)
-			i += size
-			continue
-		}
-		j := i
-		for j < len(s) {
-			r, size := utf8.DecodeRuneInString(s[j:])
-			if !isIdentRune(r) {
-				break
-			}
-			j += size
-		}
-		word := s[i:j]
-		if c := clientName[word]; c != "" && word != self {
-			b.WriteString("[" + c + "]")
-		} else {
-			b.WriteString(word)
-		}
-		i = j
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		b.WriteString(strings.TrimRight("// "+line, " \t") + "\n")
 	}
 	return b.String()
 }
 
-func isIdentStart(r rune) bool { return unicode.IsLetter(r) || r == '_' }
-func isIdentRune(r rune) bool  { return isIdentStart(r) || unicode.IsDigit(r) }
-func lastRune(s string) rune {
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return r
+// lowerFirst lowers the first letter of a sentence, not of an initialism ("API key" stays).
+func lowerFirst(s string) string {
+	r := []rune(s)
+	if len(r) > 1 && unicode.IsUpper(r[0]) && !unicode.IsUpper(r[1]) {
+		r[0] = unicode.ToLower(r[0])
+	}
+	return string(r)
+}
+
+// lineDiff names the lines (spacing aside) that one file has and the other lacks, a few of each.
+func lineDiff(old, new []byte) string {
+	norm := func(b []byte) []string {
+		var out []string
+		for _, l := range strings.Split(string(b), "\n") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+		return out
+	}
+	o, n := norm(old), norm(new)
+	only := func(a, b []string) []string {
+		var out []string
+		for _, l := range a {
+			if l != "" && !slices.Contains(b, l) && len(out) < 5 {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	return fmt.Sprintf("missing %q; not expected %q", only(n, o), only(o, n))
 }
