@@ -81,19 +81,16 @@ func isIdent(c byte) bool {
 // typeArgs matches the type arguments of a generic receiver ("[K, V]").
 var typeArgs = regexp.MustCompile(`\[[^\]]*\]`)
 
-// nameForms are the spellings that name a finding's declaration in a CHANGELOG entry: apidiff's name
-// ("(*Client).Do", "Pointer[T].Load"), the same without the receiver's pointer and type arguments
-// ("Client.Do", "Pointer.Load"), and for a package added or removed its import path or directory.
-func nameForms(f Finding) []string {
-	if f.Package {
-		return []string{f.Name, f.Dir}
-	}
-	forms := []string{f.Name}
-	plain := typeArgs.ReplaceAllString(f.Name, "")
+// nameForms are the spellings that name a declaration in a CHANGELOG entry: apidiff's name ("(*Client).Do",
+// "Pointer[T].Load"), the same without the receiver's pointer and type arguments ("Client.Do",
+// "Pointer.Load"). A package added or removed is named by its directory.
+func nameForms(name string) []string {
+	forms := []string{name}
+	plain := typeArgs.ReplaceAllString(name, "")
 	if strings.HasPrefix(plain, "(*") {
 		plain = strings.Replace(plain[2:], ")", "", 1)
 	}
-	if plain != f.Name {
+	if plain != name {
 		forms = append(forms, plain)
 	}
 	return forms

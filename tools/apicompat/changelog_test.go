@@ -71,17 +71,17 @@ func TestNames(t *testing.T) {
 
 func TestNameForms(t *testing.T) {
 	for _, tc := range []struct {
-		f    Finding
+		name string
 		want []string
 	}{
-		{Finding{Name: "Connection.ID"}, []string{"Connection.ID"}},
-		{Finding{Name: "(*Client).Do"}, []string{"(*Client).Do", "Client.Do"}},
-		{Finding{Name: "(*Set[T]).Add"}, []string{"(*Set[T]).Add", "Set.Add"}},
-		{Finding{Name: "Pair[K, V].Swap"}, []string{"Pair[K, V].Swap", "Pair.Swap"}},
-		{Finding{Name: "example.com/m/otel", Dir: "otel", Package: true}, []string{"example.com/m/otel", "otel"}},
+		{"Connection.ID", []string{"Connection.ID"}},
+		{"(*Client).Do", []string{"(*Client).Do", "Client.Do"}},
+		{"(*Set[T]).Add", []string{"(*Set[T]).Add", "Set.Add"}},
+		{"Pair[K, V].Swap", []string{"Pair[K, V].Swap", "Pair.Swap"}},
+		{"otel", []string{"otel"}},
 	} {
-		if got := nameForms(tc.f); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("nameForms(%q) = %q, want %q", tc.f.Name, got, tc.want)
+		if got := nameForms(tc.name); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("nameForms(%q) = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -1,5 +1,5 @@
-// Package lib is the old version of the fixture package for the compatibility tests; ../../new/lib and
-// ../../added/lib are the new ones.
+// Package lib is the old version of the fixture package for the compatibility tests; ../../new/lib is the
+// new one.
 package lib
 
 // Color is an enum.
