@@ -188,8 +188,9 @@ bench-smoke:
 # The commit api-check classifies changes against. Empty: the newest v* tag reachable from HEAD (not one on HEAD
 # itself when the tree is clean), else HEAD when the tree has changes, else HEAD~1.
 API_BASE ?=
-# update-upstream: the newly published upstream document.
+# update-upstream: the newly published upstream document, and a file to append the output to (CI's summary).
 SPEC    ?=
+SUMMARY ?=
 
 .PHONY: api-check api-snapshot update-upstream tools-test tools-lint
 
@@ -206,14 +207,17 @@ api-snapshot:
 ## changes: the drift check against it, what go generate ./... changes, and the Go API check against HEAD.
 ## Fails when anything differs. Commits nothing and never edits api/openapi.yaml.
 update-upstream:
-	@if [ -z "$(SPEC)" ]; then echo "usage: make update-upstream SPEC=path/to/api.bundled.json"; exit 2; fi
+	@if [ -z "$(SPEC)" ]; then echo "usage: make update-upstream SPEC=path/to/api.bundled.json [SUMMARY=file]"; exit 2; fi
 	@mkdir -p "$(dir $(abspath $(UPSTREAM_SPEC)))" && cp "$(SPEC)" "$(abspath $(UPSTREAM_SPEC))"
-	@echo "== the drift check against the new document ($(UPSTREAM_SPEC))"; \
-	status=0; $(MAKE) --no-print-directory verify-spec || status=1; \
-	echo "== go generate ./..."; $(GO) generate ./... || status=1; \
-	changed=$$(git status --porcelain -- gen pkg/client/models.gen.go); \
-	if [ -n "$$changed" ]; then echo "regenerated:"; echo "$$changed"; status=1; else echo "ok   regeneration changes nothing"; fi; \
-	echo "== the Go API against HEAD"; $(MAKE) --no-print-directory api-check API_BASE=HEAD || status=1; \
+	@log=$$(mktemp) && trap 'rm -f "$$log"' EXIT; status=0; { \
+		echo "== the drift check against the new document ($(UPSTREAM_SPEC))"; \
+		$(MAKE) --no-print-directory verify-spec || status=1; \
+		echo "== go generate ./..."; $(GO) generate ./... || status=1; \
+		changed=$$(git status --porcelain -- gen pkg/client/models.gen.go); \
+		if [ -n "$$changed" ]; then printf 'regenerated:\n%s\n' "$$changed"; status=1; else echo "ok   regeneration changes nothing"; fi; \
+		echo "== the Go API against HEAD"; $(MAKE) --no-print-directory api-check API_BASE=HEAD || status=1; \
+	} > "$$log" 2>&1; cat "$$log"; \
+	if [ -n "$(SUMMARY)" ]; then { echo '```'; cat "$$log"; echo '```'; } >> "$(SUMMARY)"; fi; \
 	exit $$status
 
 ## tools-test, tools-lint: the tests of tools/ (a module of its own, outside the ./... of ours), and its go vet

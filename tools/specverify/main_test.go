@@ -78,7 +78,8 @@ func TestBrokenSpecFailsNamingTheBreak(t *testing.T) {
 	}
 }
 
-func TestInvalidSpecFailsWithPointer(t *testing.T) {
+// An invalid example fails the check, with kin-openapi's message naming the path, operation and value.
+func TestInvalidSpecFailsNamingTheElement(t *testing.T) {
 	src, err := os.ReadFile(ourSpec)
 	if err != nil {
 		t.Fatal(err)
@@ -89,8 +90,9 @@ func TestInvalidSpecFailsWithPointer(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out := runCmd("-spec", path, "-upstream", "/nonexistent")
-	if code != 1 || !strings.Contains(out, "/paths/~1projects~1{projectIdOrName}~1connections~1{connectionId}/get/parameters/4") {
-		t.Fatalf("exit %d, want 1 and the parameter's pointer:\n%s", code, out)
+	if code != 1 || !strings.Contains(out, "invalid path /projects/{projectIdOrName}/connections/{connectionId}: invalid operation GET: invalid example") ||
+		!strings.Contains(out, `"sometimes"`) {
+		t.Fatalf("exit %d, want 1 naming the path, the operation and the example:\n%s", code, out)
 	}
 }
 
