@@ -1,9 +1,9 @@
 package drift
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -16,69 +16,39 @@ import (
 //	  - operation: getInstallation
 //	    why: "…"
 //
-// An upstream operation concerns connections when it meets any of three rules (see Rule). An entry that
-// names no upstream connection operation, or one that our document has, is reported as stale.
+// An upstream operation concerns connections when it is tagged ConnectionTag, its path contains
+// ConnectionsPath, or its request body or a response uses the ConnectionSchema component (transitively
+// through $refs, allOf/oneOf/anyOf members, items, properties and additionalProperties). An entry that names
+// no upstream connection operation, or one that our document has, is reported as stale.
 
 // OutOfScopeExtension is the top-level extension of our document that lists the upstream connection
 // operations deliberately left out, each with why.
 const OutOfScopeExtension = "x-upstream-out-of-scope"
 
-// ConnectionSchema is the upstream component whose use makes an operation a connection operation, and
-// ConnectionTag and ConnectionsPath are the tag and the path fragment that do.
+// The three rules that make an upstream operation a connection operation.
 const (
 	ConnectionSchema = "Connection"
 	ConnectionTag    = "Connection"
 	ConnectionsPath  = "/connections"
 )
 
-// Rule names one of the reasons an upstream operation concerns connections.
-type Rule string
-
-// The three rules. An operation meets RuleSchema when its request body or any response refers to the
-// Connection schema, transitively through $refs, allOf/oneOf/anyOf members, array items, properties and
-// additionalProperties.
-const (
-	RuleTag    Rule = "tag"    // tagged Connection
-	RulePath   Rule = "path"   // its path contains /connections
-	RuleSchema Rule = "schema" // its request body or a response uses the Connection schema
-)
-
-// Match is one rule that an upstream operation meets. For RuleSchema, At is the place that is the
-// Connection schema, in the drift report's notation: `response 200 application/json [].connection`.
-type Match struct {
-	Rule Rule
-	At   string
-}
-
-func (m Match) String() string {
-	switch m.Rule {
-	case RuleTag:
-		return "tagged " + ConnectionTag
-	case RulePath:
-		return "path has " + ConnectionsPath
-	default:
-		return "schema " + ConnectionSchema + " at " + m.At
-	}
-}
-
-// ConnectionOperation is an upstream operation that concerns connections, with every rule it meets.
+// ConnectionOperation is an upstream operation that concerns connections, with every rule it meets
+// ("tagged Connection", "path has /connections", "schema Connection at response 200 application/json []").
 type ConnectionOperation struct {
 	ID, Method, Path string // ID is "" when the operation has no operationId
-	Matches          []Match
+	Matches          []string
 }
 
-// String renders the operation as the report prints it:
-// `getConnection GET /projects/{projectIdOrName}/connections/{connectionId} [tagged Connection, …]`.
+// String renders the operation as the report prints it.
 func (o ConnectionOperation) String() string {
-	id := o.ID
-	if id == "" {
-		id = "(no operationId)"
+	return fmt.Sprintf("%s %s %s [%s]", cmpOr(o.ID, "(no operationId)"), o.Method, o.Path, strings.Join(o.Matches, ", "))
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
 	}
-	rules := make([]string, len(o.Matches))
-	for i, m := range o.Matches {
-		rules[i] = m.String()
-	}
-	return fmt.Sprintf("%s %s %s [%s]", id, o.Method, o.Path, strings.Join(rules, ", "))
+	return s
 }
 
 // Exclusion is an entry of the x-upstream-out-of-scope list.
@@ -87,25 +57,13 @@ type Exclusion struct {
 	Why       string `json:"why"`
 }
 
-// Excluded is an upstream connection operation that an Exclusion leaves out, with its reason.
-type Excluded struct {
-	ConnectionOperation
-	Why string
-}
-
-// StaleExclusion is an Exclusion that leaves nothing out; Reason says why not.
-type StaleExclusion struct {
-	Exclusion
-	Reason string
-}
-
 // CoverageReport is the outcome of Coverage.
 type CoverageReport struct {
 	Covered    []ConnectionOperation // upstream connection operations our document has
-	OutOfScope []Excluded            // those listed in x-upstream-out-of-scope
+	OutOfScope []string              // those listed in x-upstream-out-of-scope, with why, as printed
 	Missing    []ConnectionOperation // neither: the check fails
-	Stale      []StaleExclusion      // entries that leave nothing out: the check fails
-	Invalid    []string              // malformed entries, or an upstream document the schema rule cannot apply to: the check fails
+	Stale      []string              // entries that leave nothing out, as printed: the check fails
+	Invalid    []string              // malformed entries, or an upstream document the schema rule cannot apply to
 	Beyond     []string              // our operationIds that the rules do not find upstream (for information)
 }
 
@@ -117,38 +75,47 @@ func (r CoverageReport) OK() bool {
 // Total is the number of upstream connection operations.
 func (r CoverageReport) Total() int { return len(r.Covered) + len(r.OutOfScope) + len(r.Missing) }
 
-// Lines renders the report, one line per finding: failures (upper case) first, then the covered and
-// excluded operations (lower case).
+// Lines renders the report: failures (upper case) first, then the covered and excluded operations.
 func (r CoverageReport) Lines() []string {
 	var out []string
 	for _, o := range r.Missing {
 		out = append(out, fmt.Sprintf("MISSING  %s: an upstream connection operation neither in our document nor in %s; add it, or list it there with why", o, OutOfScopeExtension))
 	}
-	for _, s := range r.Stale {
-		out = append(out, fmt.Sprintf("STALE    %s: listed in %s but %s; remove the entry", s.Operation, OutOfScopeExtension, s.Reason))
-	}
+	out = append(out, r.Stale...)
 	for _, s := range r.Invalid {
 		out = append(out, "INVALID  "+s)
 	}
 	for _, o := range r.Covered {
 		out = append(out, "covered  "+o.String())
 	}
-	for _, o := range r.OutOfScope {
-		out = append(out, fmt.Sprintf("excluded %s: %s", o.ConnectionOperation, strings.Join(strings.Fields(o.Why), " ")))
-	}
-	return out
+	return append(out, r.OutOfScope...)
 }
 
 // Coverage classifies every upstream connection operation as covered by ours, out of scope by ours'
 // x-upstream-out-of-scope list, or missing, and reports the list's stale and malformed entries.
 func Coverage(ours, upstream *openapi3.T) CoverageReport {
-	excl, invalid := OutOfScope(ours)
-	r := CoverageReport{Invalid: invalid}
+	var r CoverageReport
+	var list []Exclusion
+	r.Invalid = extension(ours, OutOfScopeExtension, "{operation, why}", &list)
+	excl := map[string]Exclusion{}
+	for i, e := range list {
+		e.Operation = strings.TrimSpace(e.Operation)
+		switch _, dup := excl[e.Operation]; {
+		case e.Operation == "":
+			r.Invalid = append(r.Invalid, fmt.Sprintf("%s[%d]: `operation` is empty", OutOfScopeExtension, i))
+		case strings.TrimSpace(e.Why) == "":
+			r.Invalid = append(r.Invalid, fmt.Sprintf("%s[%d] (%s): `why` is empty: say why the operation is out of scope", OutOfScopeExtension, i, e.Operation))
+		case dup:
+			r.Invalid = append(r.Invalid, fmt.Sprintf("%s[%d]: %q is listed twice", OutOfScopeExtension, i, e.Operation))
+		default:
+			excl[e.Operation] = e
+		}
+	}
 	connOps := ConnectionOperations(upstream)
 	if (upstream.Components == nil || upstream.Components.Schemas[ConnectionSchema] == nil) && len(connOps) > 0 {
 		// A document with connection operations but no Connection schema has renamed it: the schema rule
 		// would silently find nothing. (A document without any, like a test fixture, is not Ampersand's.)
-		r.Invalid = append(r.Invalid, fmt.Sprintf("the upstream document has connection operations but no components.schemas.%s: the schema rule cannot apply (update internal/drift)", ConnectionSchema))
+		r.Invalid = append(r.Invalid, fmt.Sprintf("the upstream document has connection operations but no components.schemas.%s: the schema rule cannot apply (update tools/drift)", ConnectionSchema))
 	}
 	ourOps, upOps := operations(ours), operations(upstream)
 	conn := map[string]bool{}
@@ -160,25 +127,28 @@ func Coverage(ours, upstream *openapi3.T) CoverageReport {
 		case o.ID != "" && have:
 			r.Covered = append(r.Covered, o)
 		case o.ID != "" && listed:
-			r.OutOfScope = append(r.OutOfScope, Excluded{ConnectionOperation: o, Why: e.Why})
+			r.OutOfScope = append(r.OutOfScope, fmt.Sprintf("excluded %s: %s", o, strings.Join(strings.Fields(e.Why), " ")))
 		default:
 			r.Missing = append(r.Missing, o)
 		}
 	}
-	for _, id := range sortedKeys(excl) {
-		e := excl[id]
+	for _, id := range slices.Sorted(maps.Keys(excl)) {
 		u, upstreamHas := upOps[id]
+		reason := ""
 		switch _, have := ourOps[id]; {
 		case have:
-			r.Stale = append(r.Stale, StaleExclusion{e, "our document has it"})
+			reason = "our document has it"
 		case !upstreamHas:
-			r.Stale = append(r.Stale, StaleExclusion{e, "upstream has no such operation"})
+			reason = "upstream has no such operation"
 		case !conn[id]:
-			r.Stale = append(r.Stale, StaleExclusion{e, fmt.Sprintf("upstream's %s %s meets none of the rules (tagged %s, path has %s, uses schema %s)",
-				u.method, u.path, ConnectionTag, ConnectionsPath, ConnectionSchema)})
+			reason = fmt.Sprintf("upstream's %s %s meets none of the rules (tagged %s, path has %s, uses schema %s)",
+				u.method, u.path, ConnectionTag, ConnectionsPath, ConnectionSchema)
+		default:
+			continue
 		}
+		r.Stale = append(r.Stale, fmt.Sprintf("STALE    %s: listed in %s but %s; remove the entry", id, OutOfScopeExtension, reason))
 	}
-	for _, id := range sortedKeys(ourOps) {
+	for _, id := range slices.Sorted(maps.Keys(ourOps)) {
 		if !conn[id] {
 			r.Beyond = append(r.Beyond, id)
 		}
@@ -186,42 +156,8 @@ func Coverage(ours, upstream *openapi3.T) CoverageReport {
 	return r
 }
 
-// OutOfScope reads the x-upstream-out-of-scope extension of doc, keyed by operationId. Entries without
-// `operation` or `why`, and duplicates, are returned as problems.
-func OutOfScope(doc *openapi3.T) (map[string]Exclusion, []string) {
-	out := map[string]Exclusion{}
-	raw, ok := doc.Extensions[OutOfScopeExtension]
-	if !ok {
-		return out, nil
-	}
-	buf, err := json.Marshal(raw)
-	if err != nil {
-		return out, []string{fmt.Sprintf("%s: %v", OutOfScopeExtension, err)}
-	}
-	var list []Exclusion
-	if err := json.Unmarshal(buf, &list); err != nil {
-		return out, []string{fmt.Sprintf("%s must be a list of {operation, why}: %v", OutOfScopeExtension, err)}
-	}
-	var problems []string
-	for i, e := range list {
-		e.Operation = strings.TrimSpace(e.Operation)
-		switch {
-		case e.Operation == "":
-			problems = append(problems, fmt.Sprintf("%s[%d]: `operation` is empty", OutOfScopeExtension, i))
-		case strings.TrimSpace(e.Why) == "":
-			problems = append(problems, fmt.Sprintf("%s[%d] (%s): `why` is empty: say why the operation is out of scope", OutOfScopeExtension, i, e.Operation))
-		default:
-			if _, dup := out[e.Operation]; dup {
-				problems = append(problems, fmt.Sprintf("%s[%d]: %q is listed twice", OutOfScopeExtension, i, e.Operation))
-			}
-			out[e.Operation] = e
-		}
-	}
-	return out, problems
-}
-
 // ConnectionOperations lists the operations of doc that concern connections, sorted by operationId, then
-// path and method; see Rule.
+// path and method.
 func ConnectionOperations(doc *openapi3.T) []ConnectionOperation {
 	var target *openapi3.Schema
 	if doc.Components != nil && doc.Components.Schemas[ConnectionSchema] != nil {
@@ -234,101 +170,88 @@ func ConnectionOperations(doc *openapi3.T) []ConnectionOperation {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			o := ConnectionOperation{ID: op.OperationID, Method: method, Path: path}
-			for _, tag := range op.Tags {
-				if tag == ConnectionTag {
-					o.Matches = append(o.Matches, Match{Rule: RuleTag})
-					break
-				}
+			if slices.Contains(op.Tags, ConnectionTag) {
+				o.Matches = append(o.Matches, "tagged "+ConnectionTag)
 			}
 			if strings.Contains(path, ConnectionsPath) {
-				o.Matches = append(o.Matches, Match{Rule: RulePath})
+				o.Matches = append(o.Matches, "path has "+ConnectionsPath)
 			}
-			for _, at := range schemaUses(op, target) {
-				o.Matches = append(o.Matches, Match{Rule: RuleSchema, At: at})
+			// For the request body and each response, per media type, the first place that is the schema.
+			var places []string
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				places = contentUses(places, "requestBody", op.RequestBody.Value.Content, target)
+			}
+			if op.Responses != nil {
+				rs := op.Responses.Map()
+				for _, code := range slices.Sorted(maps.Keys(rs)) {
+					if rs[code] != nil && rs[code].Value != nil {
+						places = contentUses(places, "response "+code, rs[code].Value.Content, target)
+					}
+				}
+			}
+			for _, at := range places {
+				o.Matches = append(o.Matches, "schema "+ConnectionSchema+" at "+at)
 			}
 			if len(o.Matches) > 0 {
 				out = append(out, o)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Method < b.Method
+	slices.SortFunc(out, func(a, b ConnectionOperation) int {
+		return strings.Compare(a.ID+"\x00"+a.Path+"\x00"+a.Method, b.ID+"\x00"+b.Path+"\x00"+b.Method)
 	})
 	return out
 }
 
-// schemaUses returns, for the request body and each response of op, per media type, the first place whose
-// schema is the Connection schema (target, or a $ref to it by name).
-func schemaUses(op *openapi3.Operation, target *openapi3.Schema) []string {
-	var out []string
-	find := func(where string, content openapi3.Content) {
-		for _, mt := range sortedKeys(content) {
-			if content[mt] == nil {
-				continue
-			}
-			f := finder{target: target, seen: map[*openapi3.Schema]bool{}}
-			if at, ok := f.find(where+" "+mt, content[mt].Schema); ok {
-				out = append(out, at)
+func contentUses(places []string, where string, content openapi3.Content, target *openapi3.Schema) []string {
+	for _, mt := range slices.Sorted(maps.Keys(content)) {
+		if content[mt] != nil {
+			if at, ok := find(where+" "+mt, content[mt].Schema, target, map[*openapi3.Schema]bool{}); ok {
+				places = append(places, at)
 			}
 		}
 	}
-	if b := body(op); b != nil {
-		find("requestBody", b.Content)
-	}
-	rs := responses(op)
-	for _, code := range sortedKeys(rs) {
-		find("response "+code, rs[code].Content)
-	}
-	return out
+	return places
 }
 
-// finder searches a schema graph for the Connection schema, depth first in a stable order.
-type finder struct {
-	target *openapi3.Schema
-	seen   map[*openapi3.Schema]bool // visited: a schema that did not lead to the target once never will
-}
-
-func (f *finder) find(where string, ref *openapi3.SchemaRef) (string, bool) {
+// find searches a schema graph, depth first in a stable order, for the Connection schema (target, or a
+// $ref to it by name), and returns where it is in the drift report's notation. seen holds the schemas
+// visited: one that did not lead to the target once never will.
+func find(where string, ref *openapi3.SchemaRef, target *openapi3.Schema, seen map[*openapi3.Schema]bool) (string, bool) {
 	if ref == nil {
 		return "", false
 	}
-	if strings.HasSuffix(ref.Ref, "#/components/schemas/"+ConnectionSchema) || (ref.Value != nil && ref.Value == f.target) {
+	if strings.HasSuffix(ref.Ref, "#/components/schemas/"+ConnectionSchema) || (ref.Value != nil && ref.Value == target) {
 		return where, true
 	}
 	s := ref.Value
-	if s == nil || f.seen[s] {
+	if s == nil || seen[s] {
 		return "", false
 	}
-	f.seen[s] = true
+	seen[s] = true
+	type step struct {
+		at  string
+		ref *openapi3.SchemaRef
+	}
+	var steps []step
 	for _, sub := range s.AllOf { // merged into the object, as the drift report treats them: no step of its own
-		if at, ok := f.find(where, sub); ok {
+		steps = append(steps, step{where, sub})
+	}
+	for i, sub := range s.OneOf {
+		steps = append(steps, step{child(where, fmt.Sprintf("|oneOf[%d]", i)), sub})
+	}
+	for i, sub := range s.AnyOf {
+		steps = append(steps, step{child(where, fmt.Sprintf("|anyOf[%d]", i)), sub})
+	}
+	steps = append(steps, step{child(where, "[]"), s.Items})
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		steps = append(steps, step{child(where, "."+name), s.Properties[name]})
+	}
+	steps = append(steps, step{child(where, "{}"), s.AdditionalProperties.Schema})
+	for _, st := range steps {
+		if at, ok := find(st.at, st.ref, target, seen); ok {
 			return at, true
 		}
 	}
-	for _, kw := range []struct {
-		name string
-		list openapi3.SchemaRefs
-	}{{"oneOf", s.OneOf}, {"anyOf", s.AnyOf}} {
-		for i, sub := range kw.list {
-			if at, ok := f.find(child(where, "|"+kw.name+"["+itoa(i)+"]"), sub); ok {
-				return at, true
-			}
-		}
-	}
-	if at, ok := f.find(child(where, "[]"), s.Items); ok {
-		return at, true
-	}
-	for _, name := range sortedKeys(s.Properties) {
-		if at, ok := f.find(child(where, "."+name), s.Properties[name]); ok {
-			return at, true
-		}
-	}
-	return f.find(child(where, "{}"), s.AdditionalProperties.Schema)
+	return "", false
 }

@@ -166,8 +166,10 @@ func TestOurSpecCoversUpstreamConnectionOperations(t *testing.T) {
 		t.Fatalf("api/openapi.yaml does not account for every upstream connection operation:\n%s", strings.Join(r.Lines(), "\n"))
 	}
 	for _, o := range r.OutOfScope {
-		if slices.Contains(sdkScope, o.ID) {
-			t.Errorf("%s is in the SDK's scope but listed out of scope", o.ID)
+		for _, id := range sdkScope {
+			if strings.HasPrefix(o, "excluded "+id+" ") {
+				t.Errorf("%s is in the SDK's scope but listed out of scope", id)
+			}
 		}
 	}
 	t.Logf("%d upstream connection operations: %d covered, %d out of scope; beyond the rules: %v", r.Total(), len(r.Covered), len(r.OutOfScope), r.Beyond)

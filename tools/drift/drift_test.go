@@ -10,7 +10,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ampersand-sdk/ampersand-go/api"
-	
 )
 
 func load(t *testing.T, name string, edits ...string) *openapi3.T {

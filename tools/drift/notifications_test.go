@@ -11,7 +11,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ampersand-sdk/ampersand-go/api"
-	
 )
 
 // notificationSchemas are the connection lifecycle notifications that api/openapi.yaml copies from Ampersand's
@@ -40,11 +39,7 @@ func loadUpstreamNotifications(t *testing.T) *openapi3.T {
 
 // compareNotifications compares each notification schema of ours with upstream's of the same name.
 func compareNotifications(ours, upstream *openapi3.T) []Difference {
-	c := &comparer{}
-	for _, name := range notificationSchemas {
-		c.compareSchema(name, ours.Components.Schemas[name], upstream.Components.Schemas[name], map[[2]*openapi3.Schema]bool{})
-	}
-	return c.diffs
+	return CompareSchemas(ours, upstream, notificationSchemas...)
 }
 
 func TestOurNotificationSchemasMatchUpstream(t *testing.T) {
