@@ -43,7 +43,7 @@ var publicPackages = []pkg{
 	{".", "gen", "api/go/gen.txt", nil},
 	{".", "pkg/amptest", "api/go/amptest.txt", nil},
 	{".", "pkg/client", "api/go/client.txt", []string{"Version"}}, // the SDK's version, in the User-Agent
-	{"otel", "otel", "api/go/otel.txt", []string{"Version"}},       // a module of its own
+	{"otel", "otel", "api/go/otel.txt", []string{"Version"}},      // a module of its own
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
