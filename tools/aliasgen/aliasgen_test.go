@@ -244,3 +244,26 @@ func declNames(src []byte) []string {
 	slices.Sort(names)
 	return names
 }
+
+// With a models-only gen (oapi-codegen's client: false: no gen.Client, no request builders), the client's
+// references to the missing plumbing are errors the tool passes over, and the aliases are the same.
+func TestModelsOnlyGen(t *testing.T) {
+	dir := copyFixture(t)
+	genFile := filepath.Join(dir, "gen", "gen.go")
+	src, err := os.ReadFile(genFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	models, _, ok := bytes.Cut(src, []byte("// ListThingsParams defines parameters"))
+	if !ok {
+		t.Fatal("the fixture's plumbing is not where the test cuts")
+	}
+	models = bytes.Replace(models, []byte("import (\n\t\"context\"\n\t\"net/http\"\n\t\"time\"\n)"), []byte("import \"time\""), 1)
+	if err := os.WriteFile(genFile, models, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := generate(t, fixture)
+	if got, _ := generate(t, dir); got != want {
+		t.Errorf("models-only output differs:\n%s\nwant:\n%s", got, want)
+	}
+}
