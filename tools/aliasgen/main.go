@@ -19,6 +19,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -85,7 +86,7 @@ func aliases(genDir, clientDir, outPath string) ([]byte, error) {
 	absClient, err1 := filepath.Abs(clientDir)
 	absGen, err2 := filepath.Abs(genDir)
 	absOut, err3 := filepath.Abs(outPath)
-	if err := cmpErr(err1, err2, err3); err != nil {
+	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, err
 	}
 	roots := map[string]bool{} // gen names found so far
@@ -142,15 +143,6 @@ func aliases(genDir, clientDir, outPath string) ([]byte, error) {
 		}
 		src = next
 	}
-}
-
-func cmpErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // aliaser collects the gen types to alias.

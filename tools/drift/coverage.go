@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -41,20 +42,7 @@ type ConnectionOperation struct {
 
 // String renders the operation as the report prints it.
 func (o ConnectionOperation) String() string {
-	return fmt.Sprintf("%s %s %s [%s]", cmpOr(o.ID, "(no operationId)"), o.Method, o.Path, strings.Join(o.Matches, ", "))
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// Exclusion is an entry of the x-upstream-out-of-scope list.
-type Exclusion struct {
-	Operation string `json:"operation"`
-	Why       string `json:"why"`
+	return fmt.Sprintf("%s %s %s [%s]", cmp.Or(o.ID, "(no operationId)"), o.Method, o.Path, strings.Join(o.Matches, ", "))
 }
 
 // CoverageReport is the outcome of Coverage.
@@ -95,9 +83,9 @@ func (r CoverageReport) Lines() []string {
 // x-upstream-out-of-scope list, or missing, and reports the list's stale and malformed entries.
 func Coverage(ours, upstream *openapi3.T) CoverageReport {
 	var r CoverageReport
-	var list []Exclusion
+	var list []struct{ Operation, Why string }
 	r.Invalid = extension(ours, OutOfScopeExtension, "{operation, why}", &list)
-	excl := map[string]Exclusion{}
+	excl := map[string]string{} // operation -> why
 	for i, e := range list {
 		e.Operation = strings.TrimSpace(e.Operation)
 		switch _, dup := excl[e.Operation]; {
@@ -108,7 +96,7 @@ func Coverage(ours, upstream *openapi3.T) CoverageReport {
 		case dup:
 			r.Invalid = append(r.Invalid, fmt.Sprintf("%s[%d]: %q is listed twice", OutOfScopeExtension, i, e.Operation))
 		default:
-			excl[e.Operation] = e
+			excl[e.Operation] = e.Why
 		}
 	}
 	connOps := ConnectionOperations(upstream)
@@ -122,12 +110,12 @@ func Coverage(ours, upstream *openapi3.T) CoverageReport {
 	for _, o := range connOps {
 		conn[o.ID] = true
 		_, have := ourOps[o.ID]
-		e, listed := excl[o.ID]
+		why, listed := excl[o.ID]
 		switch {
 		case o.ID != "" && have:
 			r.Covered = append(r.Covered, o)
 		case o.ID != "" && listed:
-			r.OutOfScope = append(r.OutOfScope, fmt.Sprintf("excluded %s: %s", o, strings.Join(strings.Fields(e.Why), " ")))
+			r.OutOfScope = append(r.OutOfScope, fmt.Sprintf("excluded %s: %s", o, strings.Join(strings.Fields(why), " ")))
 		default:
 			r.Missing = append(r.Missing, o)
 		}
