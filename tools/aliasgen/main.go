@@ -7,9 +7,9 @@
 //
 // The aliased types are found, not listed: the client package is type-checked without the output file, and
 // the roots are the gen names its code uses unqualified (each is an "undefined" error then; for a constant,
-// its type) and the gen types in its exported API (exported declarations of files without a "Code generated"
-// line, and the exported fields and methods of its exported types). From the roots it follows gen's named types through their exported fields,
-// elements and signatures. A gen.X used only inside function bodies or unexported declarations (the request
+// its type) and the gen types in its exported API (exported declarations of files without a "Code
+// generated" line, and the exported fields and methods of its exported types). From the roots it follows
+// gen's named types through their exported fields, elements and signatures. A gen.X used only inside function bodies or unexported declarations (the request
 // builders and their parameters, gen.Client) is not aliased, nor is a name the client declares itself, nor a
 // constant a client constant already re-exports under another name.
 //
