@@ -4,6 +4,9 @@
 // README's reader has made.
 package readme
 
+//lint:file-ignore U1000 the README's snippets are compiled, never called
+//lint:file-ignore SA4006 the README's snippets show calls, not what the reader does with each error
+
 import (
 	"context"
 	"errors"
