@@ -61,21 +61,7 @@ func naming(entries []Entry, forms []string) (Entry, bool) {
 // names reports whether text contains name as a whole: not inside a longer identifier, so `Connection.ID`
 // names Connection.ID, and so does `gen.Connection.ID`, but `Connection.IDs` and `Connection` do not.
 func names(text, name string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], name)
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(name)
-		if (start == 0 || !isIdent(text[start-1])) && (end == len(text) || !isIdent(text[end])) {
-			return true
-		}
-		i = start + 1
-	}
-}
-
-func isIdent(c byte) bool {
-	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
+	return regexp.MustCompile(`(^|[^\pL\pN_])` + regexp.QuoteMeta(name) + `($|[^\pL\pN_])`).MatchString(text)
 }
 
 // typeArgs matches the type arguments of a generic receiver ("[K, V]").
