@@ -29,15 +29,15 @@ test:
 	@$(PROGRESS) "make verify" $(MAKE) --no-print-directory verify
 	@echo "== go test -race ./...  (one line per package as it finishes)"
 	@$(PROGRESS) "go test -race" $(GO) test -race -count=1 ./...
-	@echo "ok   make test passed; CI also runs make test-all (fuzzing, benchmarks, otel/, apicompat, a browser) and make lint"
+	@echo "ok   make test passed; CI also runs make test-all (fuzzing, benchmarks, otel/, tools/, a browser) and make lint"
 
 ## test-all: what CI runs before make lint (.ci/run): make test with the browser test, the allocation figures
 ## without the race detector, each fuzz target for FUZZTIME, the benchmarks of bench/ compiled and run once,
-## and the tests of otel/, internal/cmd/apicompat and internal/webhookref. Installs chromium when missing (.ci/browser).
+## and the tests of otel/, tools/ and internal/webhookref. Installs chromium when missing (.ci/browser).
 test-all:
 	@.ci/browser
 	@AMP_BROWSER_TEST=1 $(MAKE) --no-print-directory test
-	@$(MAKE) --no-print-directory alloc-test fuzz bench-smoke otel-test apicompat-test webhookref-test
+	@$(MAKE) --no-print-directory alloc-test fuzz bench-smoke otel-test tools-test webhookref-test
 	@echo "ok   make test-all passed"
 
 ## alloc-test: pkg/client's allocation figures, which need a build without the race detector.
@@ -52,7 +52,7 @@ browser-test:
 	@echo "== a real browser clicks through examples/oauth and the fake's consent page"
 	AMP_BROWSER_TEST=1 $(GO) test -count=1 -run TestBrowserClicksThrough -v ./examples/oauth
 
-## fuzz: run each fuzz target of pkg/client (every func Fuzz… in its *fuzz_test.go files) for FUZZTIME, one at a time.
+## fuzz: run each fuzz target of pkg/client (what go test -list '^Fuzz' lists) for FUZZTIME, one at a time.
 # An execution count, not a duration: Go 1.26's coordinator can fail a target with a bare "context deadline
 # exceeded" when a -fuzztime duration ends under CPU contention (go.dev/issue/75804, fixed in Go 1.27); a count
 # has no deadline to race. 5000 executions take 1 to 30 s a target here (FuzzDecodeRepair checks a whole
@@ -60,7 +60,8 @@ browser-test:
 FUZZTIME ?= 5000x
 .PHONY: fuzz
 fuzz:
-	@for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' pkg/client/*fuzz_test.go); do \
+	@targets=$$($(GO) test -list '^Fuzz' ./pkg/client | grep '^Fuzz') || { echo "FAIL go test -list '^Fuzz' ./pkg/client"; exit 1; }; \
+	for t in $$targets; do \
 		echo "== fuzz $$t for $(FUZZTIME)"; \
 		$(PROGRESS) "fuzz $$t" $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./pkg/client || exit 1; \
 	done
@@ -76,14 +77,18 @@ generate:
 ## the exported Go API is the one recorded in api/go/*.txt, every incompatible change named in CHANGELOG.md.
 verify: verify-spec verify-generated verify-deps api-check
 
+MODULE := github.com/ampersand-sdk/ampersand-go
+# The tools are a module of their own (tools/go.mod); `go -C tools` runs them from there, hence absolute paths.
+TOOLS := $(GO) -C tools
+
 verify-spec:
-	$(GO) run ./internal/cmd/specverify -spec api/openapi.yaml -upstream $(UPSTREAM_SPEC)
+	$(TOOLS) run ./specverify -spec "$(CURDIR)/api/openapi.yaml" -upstream "$(abspath $(UPSTREAM_SPEC))"
 
 # Generates into a temporary file with the same generator, config and spec as `go generate`, and compares.
 verify-generated:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen --config=oapi-codegen.yaml \
-		-o "$$tmp/connections.gen.go" api/openapi.yaml && \
+	$(TOOLS) tool oapi-codegen --config="$(CURDIR)/oapi-codegen.yaml" \
+		-o "$$tmp/connections.gen.go" "$(CURDIR)/api/openapi.yaml" && \
 	if ! cmp -s "$$tmp/connections.gen.go" gen/connections.gen.go; then \
 		diff -u gen/connections.gen.go "$$tmp/connections.gen.go" | head -60; \
 		echo "FAIL gen/connections.gen.go is not what api/openapi.yaml generates: run 'make generate' and commit"; \
@@ -92,19 +97,20 @@ verify-generated:
 	extra=$$(ls gen | grep -v -x -e connections.gen.go -e generate.go -e '.*_test.go' || true); \
 	if [ -n "$$extra" ]; then echo "FAIL unexpected files in gen/: $$extra"; exit 1; fi; \
 	echo "ok   gen/ is up to date with api/openapi.yaml"
-	@$(GO) run ./internal/cmd/aliasgen -gen gen -client pkg/client -o pkg/client/models.gen.go -check
+	@$(TOOLS) run ./aliasgen -gen "$(CURDIR)/gen" -client "$(CURDIR)/pkg/client" -o "$(CURDIR)/pkg/client/models.gen.go" -check
 
 # kin-openapi (and any YAML parser) must stay out of what users' programs link, and imports flow one way.
 verify-deps:
 	@bad=$$($(GO) list -deps ./gen ./api ./pkg/client | grep -E 'getkin/kin-openapi|yaml|go\.opentelemetry\.io|/pkg/amptest|ampersand-go/internal' || true); \
 	if [ -n "$$bad" ]; then echo "FAIL the SDK's packages import: $$bad"; exit 1; fi; \
 	echo "ok   pkg/client, gen and api import no OpenAPI, YAML or OpenTelemetry library, nor amptest"
-	@bad=$$(grep -rl --include='*.go' '"github.com/ampersand-sdk/ampersand-go/gen"' . | \
-		grep -v -e '^./gen/' -e '^./pkg/client/' -e '^./bench/contenders_test.go$$' || true); \
+	@bad=$$($(GO) list -test -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./... | \
+		awk '{for (i = 2; i <= NF; i++) if ($$i == "$(MODULE)/gen") print $$1}' | \
+		grep -v -x -e '$(MODULE)/pkg/client' -e '$(MODULE)/pkg/client_test' -e '$(MODULE)/gen_test' -e '.*\.test' | sort -u || true); \
 	if [ -n "$$bad" ]; then echo "FAIL only pkg/client imports package gen (users import client alone); these do too: $$bad"; exit 1; fi; \
-	echo "ok   no package but pkg/client imports gen"
+	echo "ok   no package of the module but pkg/client imports gen (go list -test ./...)"
 
-## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint (and the same for internal/cmd/apicompat).
+## lint: gofmt, go vet, staticcheck, go mod tidy, and spec-lint (and the same for tools/).
 ## With empty caches it builds vacuum and staticcheck first: about 5 minutes on 2 cores; then under a minute.
 lint: $(AMPOGEN)
 	@echo "== gofmt"
@@ -112,7 +118,7 @@ lint: $(AMPOGEN)
 	if [ -n "$$out" ]; then echo "FAIL gofmt would change: $$out"; exit 1; fi; echo "ok   gofmt"
 	@echo "== go vet ./..."
 	@$(PROGRESS) "go vet" $(GO) vet ./...
-	@$(MAKE) --no-print-directory spec-lint apicompat-lint
+	@$(MAKE) --no-print-directory spec-lint tools-lint
 	@echo "== staticcheck . bench otel internal/webhookref  (first run builds staticcheck: a minute or two)"
 	@$(PROGRESS) staticcheck $(GO) run $(STATICCHECK) ./...
 	@cd bench && ../$(PROGRESS) staticcheck $(GO) run $(STATICCHECK) ./...
@@ -125,11 +131,11 @@ lint: $(AMPOGEN)
 ## tidy-check: go mod tidy -diff on each module, without its "go: downloading" chatter unless it fails.
 tidy-check: $(AMPOGEN)
 	@echo "== go mod tidy -diff  (first run downloads the test dependencies of every module)"
-	@for d in . bench otel internal/cmd/apicompat internal/webhookref; do \
+	@for d in . bench otel tools internal/webhookref; do \
 		if ! out=$$(cd $$d && $(GO) mod tidy -diff 2>&1); then \
 			echo "$$out" | grep -v '^go: downloading'; echo "FAIL $$d: go.mod or go.sum is not tidy (run go mod tidy there)"; exit 1; \
 		fi; \
-	done; echo "ok   go.mod and go.sum are tidy in ., bench, otel, internal/cmd/apicompat and internal/webhookref"
+	done; echo "ok   go.mod and go.sum are tidy in ., bench, otel, tools and internal/webhookref"
 
 ## spec-lint: lint api/openapi.yaml with vacuum, pinned in .vacuum/go.mod (its own module, so its dependencies stay
 ## out of ours); the ruleset and its waivers, each with its reason, are .vacuum/ruleset.yaml and ignore.yaml.
@@ -191,42 +197,48 @@ bench-smoke: $(AMPOGEN)
 	@cd bench && ../$(PROGRESS) bench-smoke sh -c '$(GO) vet ./... && $(GO) test -run "^$$" -bench . -benchtime 1x ./... > /dev/null'
 	@echo "ok   bench/ benchmarks compile and run"
 
-# ---- The Go API: snapshots, compatibility, upstream updates (internal/cmd/apicompat, CONTRIBUTING.md) ----
-# The tool is a module of its own, so that golang.org/x/exp (apidiff) stays out of the SDK's go.mod. `go -C`
-# runs it from its directory, hence the absolute paths passed to it.
-APICOMPAT := $(GO) -C internal/cmd/apicompat run .
+# ---- The Go API: snapshots, compatibility, upstream updates (tools/apicompat, CONTRIBUTING.md) ----
 # The commit api-check classifies changes against. Empty: the newest v* tag reachable from HEAD (not one on HEAD
 # itself when the tree is clean), else HEAD when the tree has changes, else HEAD~1.
 API_BASE ?=
-# update-upstream: the newly published upstream document, and a file to append the summary to as Markdown.
+# update-upstream: the newly published upstream document, and a file to append the output to (CI's summary).
 SPEC    ?=
 SUMMARY ?=
 
-.PHONY: api-check api-snapshot update-upstream apicompat-test apicompat-lint
+.PHONY: api-check api-snapshot update-upstream tools-test tools-lint
 
 ## api-check: api/go/*.txt are the exported API of api, gen, pkg/amptest, pkg/client and otel/ (prints the - and
 ## + lines when not), and each incompatible change since API_BASE is named under "### Breaking" in CHANGELOG.md.
 api-check:
-	@$(APICOMPAT) check -root "$(CURDIR)" -base "$(API_BASE)"
+	@$(TOOLS) run ./apicompat check -root "$(CURDIR)" -base "$(API_BASE)"
 
 ## api-snapshot: rewrite api/go/*.txt from the working tree (then review the diff and commit it).
 api-snapshot:
-	@$(APICOMPAT) snapshot -root "$(CURDIR)"
+	@$(TOOLS) run ./apicompat snapshot -root "$(CURDIR)"
 
-## update-upstream: SPEC=path replaces the reference copy (UPSTREAM_SPEC), runs the drift check against it,
-## regenerates (go generate ./...), diffs the Go API and prints one summary; fails when anything differs.
-## Commits nothing and never edits api/openapi.yaml.
+## update-upstream: SPEC=path replaces the reference copy (UPSTREAM_SPEC) and shows what the new document
+## changes: the drift check against it, what go generate ./... changes, and the Go API check against HEAD.
+## Fails when anything differs. Commits nothing and never edits api/openapi.yaml.
 update-upstream:
 	@if [ -z "$(SPEC)" ]; then echo "usage: make update-upstream SPEC=path/to/api.bundled.json [SUMMARY=file]"; exit 2; fi
-	@$(APICOMPAT) upstream -root "$(CURDIR)" -spec "$(abspath $(SPEC))" -upstream "$(abspath $(UPSTREAM_SPEC))" \
-		-base "$(API_BASE)" -summary "$(if $(SUMMARY),$(abspath $(SUMMARY)))"
+	@mkdir -p "$(dir $(abspath $(UPSTREAM_SPEC)))" && cp "$(SPEC)" "$(abspath $(UPSTREAM_SPEC))"
+	@log=$$(mktemp) && trap 'rm -f "$$log"' EXIT; status=0; { \
+		echo "== the drift check against the new document ($(UPSTREAM_SPEC))"; \
+		$(MAKE) --no-print-directory verify-spec || status=1; \
+		echo "== go generate ./..."; $(GO) generate ./... || status=1; \
+		changed=$$(git status --porcelain -- gen pkg/client/models.gen.go); \
+		if [ -n "$$changed" ]; then printf 'regenerated:\n%s\n' "$$changed"; status=1; else echo "ok   regeneration changes nothing"; fi; \
+		echo "== the Go API against HEAD"; $(MAKE) --no-print-directory api-check API_BASE=HEAD || status=1; \
+	} > "$$log" 2>&1; cat "$$log"; \
+	if [ -n "$(SUMMARY)" ]; then { echo '```'; cat "$$log"; echo '```'; } >> "$(SUMMARY)"; fi; \
+	exit $$status
 
-## apicompat-test, apicompat-lint: the tool's tests, and go vet, staticcheck and go mod tidy -diff on its module
-## (outside the ./... of ours).
-apicompat-test:
-	@echo "== internal/cmd/apicompat: its tests"
-	@$(PROGRESS) apicompat-test $(GO) -C internal/cmd/apicompat test -count=1 ./...
+## tools-test, tools-lint: the tests of tools/ (a module of its own, outside the ./... of ours), and its go vet
+## and staticcheck.
+tools-test:
+	@echo "== tools/: its tests"
+	@$(PROGRESS) tools-test $(TOOLS) test -count=1 ./...
 
-apicompat-lint:
-	@echo "== internal/cmd/apicompat: go vet, staticcheck"
-	@cd internal/cmd/apicompat && ../../../$(PROGRESS) apicompat-lint sh -c '$(GO) vet ./... && $(GO) run $(STATICCHECK) ./...'
+tools-lint:
+	@echo "== tools/: go vet, staticcheck"
+	@cd tools && ../$(PROGRESS) tools-lint sh -c '$(GO) vet ./... && $(GO) run $(STATICCHECK) ./...'

@@ -6,4 +6,7 @@
 // re-exports (client.Connection is gen.Connection).
 package gen
 
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen --config=../oapi-codegen.yaml -o connections.gen.go ../api/openapi.yaml
+// oapi-codegen is pinned by the tool directive of tools/go.mod; `go -C ../tools` runs it from there, hence the
+// paths relative to tools/.
+//
+//go:generate go -C ../tools tool oapi-codegen --config=../oapi-codegen.yaml -o ../gen/connections.gen.go ../api/openapi.yaml

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/ampersand-sdk/ampersand-go/internal/doccheck"
 )
 
 // The README's first program, written from the README alone and importing only pkg/client, runs against
@@ -32,14 +30,10 @@ func TestReadmeProgramRunsAgainstTheFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks, err := doccheck.Extract("README.md", readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var program string
-	for _, b := range blocks {
-		if strings.HasPrefix(strings.TrimSpace(b.Code), "package main") {
-			program = b.Code
+	var program string // the first ```go block that is a complete program
+	for _, part := range strings.Split(string(readme), "```go\n")[1:] {
+		if block, _, ok := strings.Cut(part, "```"); ok && strings.HasPrefix(block, "package main") {
+			program = block
 			break
 		}
 	}

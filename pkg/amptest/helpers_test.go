@@ -16,7 +16,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
 
@@ -191,7 +190,7 @@ func apiKeyParams(ref string) client.GenerateConnectionParams {
 }
 
 // testDoc is the document for the spec check of the tests, loaded independently of the server's.
-var testDoc = sync.OnceValues(spec.Load)
+var testDoc = sync.OnceValues(loadSpec)
 
 // testRoute finds the route of a server-relative request for the spec check, independently of the
 // server's router: segment by segment, a template segment "{name}suffix" matching any segment that ends in

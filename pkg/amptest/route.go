@@ -10,8 +10,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
-
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
 )
 
 // apiBasePath is the path of Server.URL: every API operation is under it.
@@ -20,7 +18,7 @@ const apiBasePath = "/v1"
 // apiRouter is the router of the embedded spec, built once per process and shared by every Server: the
 // document and the router are only read after they are built.
 var apiRouter = sync.OnceValues(func() (*router, error) {
-	doc, err := spec.Load()
+	doc, err := loadSpec()
 	if err != nil {
 		return nil, fmt.Errorf("amptest: loading the embedded OpenAPI document: %w", err)
 	}

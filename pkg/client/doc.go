@@ -104,4 +104,4 @@
 // delivers signed notifications to the webhooks a test registers.
 package client
 
-//go:generate go run ../../internal/cmd/aliasgen -gen ../../gen -client . -o models.gen.go
+//go:generate go -C ../../tools run ./aliasgen -gen ../gen -client ../pkg/client -o ../pkg/client/models.gen.go

@@ -27,99 +27,291 @@ func AuthSchemeValues() []AuthScheme {
 
 // BasicAuth is [gen.BasicAuth]: basic auth credentials.
 //
-// Fields:
-//   - Password string, JSON "password": the password to use for the connection.
-//   - Username string, JSON "username": the username to use for the connection.
+// Its fields, as package gen declares them:
+//
+//	type BasicAuth struct {
+//		// Password The password to use for the connection.
+//		//
+//		// Example: correct-horse-battery-staple
+//		Password string `json:"password"`
+//
+//		// Username The username to use for the connection.
+//		//
+//		// Example: jane@acme.example
+//		Username string `json:"username"`
+//	}
 type BasicAuth = gen.BasicAuth
 
 // Connection is [gen.Connection]: one customer's stored credential for one SaaS provider in an Ampersand project: whose it is (group and consumer), its auth scheme and its status.
 //
-// Fields:
-//   - APIKey string, JSON "apiKey": the API key used while making the connection.
-//   - AuthScheme [AuthScheme], JSON "authScheme": the authentication scheme used for a connection.
-//   - Consumer [Consumer], JSON "consumer": the end user (consumer) who made a connection.
-//   - CreateTime time.Time, JSON "createTime": the time the connection was created.
-//   - Group [Group], JSON "group": the group of users (for example, one customer's team or company) that a connection belongs to.
-//   - ID string, JSON "id": the connection ID.
-//   - OAuth2AuthorizationCode [OAuth2AuthorizationCode], JSON "oauth2AuthorizationCode": OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
-//   - ProjectID string, JSON "projectId": the Ampersand project ID.
-//   - Provider string, JSON "provider": the SaaS provider that this [Connection] is for.
-//   - ProviderApp [ProviderApp], JSON "providerApp": the app registered with the provider (its OAuth client) that a connection uses.
-//   - ProviderConsumerRef string, JSON "providerConsumerRef": if available, the ID that Salesforce/Hubspot uses to identify this user (e.g. Salesforce has IDs in the form of https://login.salesforce.com/id/00D4x0000019CQTEA2/0054x000000orJ4AA).
-//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
-//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": if available, the identifier for the provider workspace (e.g. the Salesforce subdomain).
-//   - Status [ConnectionStatus], JSON "status": the status of the connection.
-//   - UpdateTime time.Time, JSON "updateTime": the time the connection was last updated.
+// Its fields, as package gen declares them:
+//
+//	type Connection struct {
+//		// APIKey The API key used while making the connection.
+//		//
+//		// Example: api-key-123
+//		APIKey string `json:"apiKey,omitempty,omitzero"`
+//
+//		// AuthScheme The authentication scheme used for a connection.
+//		//
+//		// Example: oauth2/authorizationCode
+//		AuthScheme AuthScheme `json:"authScheme"`
+//
+//		// Consumer The end user (consumer) who made a connection.
+//		Consumer Consumer `json:"consumer"`
+//
+//		// CreateTime The time the connection was created.
+//		//
+//		// Example: 2023-07-13T21:34:44.816354Z
+//		CreateTime time.Time `json:"createTime"`
+//
+//		// Group The group of users (for example, one customer's team or company) that a connection belongs to.
+//		Group Group `json:"group"`
+//
+//		// ID The connection ID.
+//		//
+//		// Example: connection-123
+//		ID string `json:"id"`
+//
+//		// OAuth2AuthorizationCode OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
+//		OAuth2AuthorizationCode OAuth2AuthorizationCode `json:"oauth2AuthorizationCode,omitempty,omitzero"`
+//
+//		// ProjectID The Ampersand project ID.
+//		//
+//		// Example: project-456
+//		ProjectID string `json:"projectId"`
+//
+//		// Provider The SaaS provider that this Connection is for.
+//		//
+//		// Example: salesforce
+//		Provider string `json:"provider"`
+//
+//		// ProviderApp The app registered with the provider (its OAuth client) that a connection uses.
+//		ProviderApp ProviderApp `json:"providerApp,omitempty,omitzero"`
+//
+//		// ProviderConsumerRef If available, the ID that Salesforce/Hubspot uses to identify this user (e.g. Salesforce has IDs in the form of https://login.salesforce.com/id/00D4x0000019CQTEA2/0054x000000orJ4AA).
+//		//
+//		// Example: provider-consumer-123
+//		ProviderConsumerRef string `json:"providerConsumerRef,omitempty,omitzero"`
+//
+//		// ProviderMetadata Provider-specific values of the connection, keyed by name.
+//		//
+//		// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
+//		ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
+//
+//		// ProviderWorkspaceRef If available, the identifier for the provider workspace (e.g. the Salesforce subdomain).
+//		//
+//		// Example: provider-workspace-123
+//		ProviderWorkspaceRef string `json:"providerWorkspaceRef,omitempty,omitzero"`
+//
+//		// Status The status of the connection.
+//		// - `created`: The connection has just been created or the access token was just refreshed.
+//		// - `working`: The connection has successfully been used to make a request.
+//		// - `bad_credentials`: The connection encountered credential-related issues when making a request, or
+//		//   when attempting to refresh the access token.
+//		//
+//		//
+//		// Example: working
+//		Status ConnectionStatus `json:"status"`
+//
+//		// UpdateTime The time the connection was last updated.
+//		//
+//		// Example: 2023-07-13T21:34:44.816354Z
+//		UpdateTime time.Time `json:"updateTime,omitempty,omitzero"`
+//	}
 type Connection = gen.Connection
 
 // ConnectionCreatedNotificationPayload is [gen.ConnectionCreatedNotificationPayload]: payload structure for connection.created notifications sent to webhook destinations.
 //
-// Fields:
-//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
-//   - NotificationType [NotificationType], JSON "notificationType"
+// Its fields, as package gen declares them:
+//
+//	type ConnectionCreatedNotificationPayload struct {
+//		// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//		Data             ConnectionData   `json:"data"`
+//		NotificationType NotificationType `json:"notificationType"`
+//	}
 type ConnectionCreatedNotificationPayload = gen.ConnectionCreatedNotificationPayload
 
 // ConnectionData is [gen.ConnectionData]: data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
 //
-// Fields:
-//   - ConnectionID string, JSON "connectionId": the ID of the connection.
-//   - ConsumerName string, JSON "consumerName": the name of the consumer.
-//   - ConsumerRef string, JSON "consumerRef": the reference ID of the consumer.
-//   - GroupRef string, JSON "groupRef": the ID that your app uses to identify the group of users.
-//   - ProjectID string, JSON "projectId": the Ampersand Project ID.
-//   - Provider string, JSON "provider": the SaaS API that we are integrating with.
+// Its fields, as package gen declares them:
+//
+//	type ConnectionData struct {
+//		// ConnectionID The ID of the connection.
+//		//
+//		// Example: 550e8400-e29b-41d4-a716-446655440000
+//		ConnectionID string `json:"connectionId"`
+//
+//		// ConsumerName The name of the consumer.
+//		//
+//		// Example: John Doe
+//		ConsumerName string `json:"consumerName"`
+//
+//		// ConsumerRef The reference ID of the consumer.
+//		//
+//		// Example: user-123
+//		ConsumerRef string `json:"consumerRef"`
+//
+//		// GroupRef The ID that your app uses to identify the group of users.
+//		//
+//		// Example: customer-group-ref
+//		GroupRef string `json:"groupRef"`
+//
+//		// ProjectID The Ampersand Project ID.
+//		//
+//		// Example: 550e8400-e29b-41d4-a716-446655440000
+//		ProjectID string `json:"projectId"`
+//
+//		// Provider The SaaS API that we are integrating with.
+//		//
+//		// Example: salesforce
+//		Provider string `json:"provider"`
+//	}
 type ConnectionData = gen.ConnectionData
 
 // ConnectionDeletedNotificationPayload is [gen.ConnectionDeletedNotificationPayload]: payload structure for connection.deleted notifications sent to webhook destinations.
 //
-// Fields:
-//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
-//   - NotificationType [NotificationType], JSON "notificationType"
+// Its fields, as package gen declares them:
+//
+//	type ConnectionDeletedNotificationPayload struct {
+//		// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//		Data             ConnectionData   `json:"data"`
+//		NotificationType NotificationType `json:"notificationType"`
+//	}
 type ConnectionDeletedNotificationPayload = gen.ConnectionDeletedNotificationPayload
 
 // ConnectionErrorData is [gen.ConnectionErrorData]: data payload for connection.error notifications.
 //
-// Fields:
-//   - ConnectionID string, JSON "connectionId": the ID of the connection.
-//   - ConsumerName string, JSON "consumerName": the name of the consumer.
-//   - ConsumerRef string, JSON "consumerRef": the reference ID of the consumer.
-//   - Error []string, JSON "error": deprecated. Use `errors` instead. Array of error messages describing the connection error. Kept for backward compatibility.
-//   - Errors []string, JSON "errors": array of error messages describing the connection error.
-//   - GroupRef string, JSON "groupRef": the ID that your app uses to identify the group of users.
-//   - ProjectID string, JSON "projectId": the Ampersand Project ID.
-//   - Provider string, JSON "provider": the SaaS API that we are integrating with.
+// Its fields, as package gen declares them:
+//
+//	type ConnectionErrorData struct {
+//		// ConnectionID The ID of the connection.
+//		//
+//		// Example: 550e8400-e29b-41d4-a716-446655440000
+//		ConnectionID string `json:"connectionId"`
+//
+//		// ConsumerName The name of the consumer.
+//		//
+//		// Example: John Doe
+//		ConsumerName string `json:"consumerName"`
+//
+//		// ConsumerRef The reference ID of the consumer.
+//		//
+//		// Example: user-123
+//		ConsumerRef string `json:"consumerRef"`
+//
+//		// Error Deprecated. Use `errors` instead. Array of error messages describing the connection error. Kept for backward compatibility.
+//		//
+//		// Example: ["Authentication failed","Token refresh error"]
+//		// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+//		Error []string `json:"error,omitempty,omitzero"`
+//
+//		// Errors Array of error messages describing the connection error.
+//		//
+//		// Example: ["Authentication failed","Token refresh error"]
+//		Errors []string `json:"errors,omitempty,omitzero"`
+//
+//		// GroupRef The ID that your app uses to identify the group of users.
+//		//
+//		// Example: customer-group-ref
+//		GroupRef string `json:"groupRef"`
+//
+//		// ProjectID The Ampersand Project ID.
+//		//
+//		// Example: 550e8400-e29b-41d4-a716-446655440000
+//		ProjectID string `json:"projectId"`
+//
+//		// Provider The SaaS API that we are integrating with.
+//		//
+//		// Example: salesforce
+//		Provider string `json:"provider"`
+//	}
 type ConnectionErrorData = gen.ConnectionErrorData
 
 // ConnectionErrorNotificationPayload is [gen.ConnectionErrorNotificationPayload]: payload structure for connection.error notifications sent to webhook destinations.
 //
-// Fields:
-//   - Data [ConnectionErrorData], JSON "data": data payload for connection.error notifications.
-//   - NotificationType [NotificationType], JSON "notificationType"
+// Its fields, as package gen declares them:
+//
+//	type ConnectionErrorNotificationPayload struct {
+//		// Data Data payload for connection.error notifications.
+//		Data             ConnectionErrorData `json:"data"`
+//		NotificationType NotificationType    `json:"notificationType"`
+//	}
 type ConnectionErrorNotificationPayload = gen.ConnectionErrorNotificationPayload
 
 // ConnectionRefreshedNotificationPayload is [gen.ConnectionRefreshedNotificationPayload]: payload structure for connection.refreshed notifications sent to webhook destinations.
 //
-// Fields:
-//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
-//   - NotificationType [NotificationType], JSON "notificationType"
+// Its fields, as package gen declares them:
+//
+//	type ConnectionRefreshedNotificationPayload struct {
+//		// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//		Data             ConnectionData   `json:"data"`
+//		NotificationType NotificationType `json:"notificationType"`
+//	}
 type ConnectionRefreshedNotificationPayload = gen.ConnectionRefreshedNotificationPayload
 
 // ConnectionRequest is [gen.ConnectionRequest]: the values of a connection in a generate or update request.
 //
-// Fields:
-//   - APIKey string, JSON "apiKey": the API key to use for the connection.
-//   - BasicAuth [BasicAuth], JSON "basicAuth": basic auth credentials.
-//   - ConsumerName string, JSON "consumerName": the name of the consumer that has access to this installation.
-//   - ConsumerRef string, JSON "consumerRef": the consumer reference.
-//   - CustomAuth map[string]interface{}, JSON "customAuth": values used for custom auth input variables. Most values are strings (API keys, tokens, etc.), but structured values like arrays are also accepted — for example, googleWorkspaceDelegation sends a `scopes` array alongside the service account key.
-//   - GroupName string, JSON "groupName": the name of the user group that has access to this installation.
-//   - GroupRef string, JSON "groupRef": the ID of the user group that has access to this installation.
-//   - OAuth2AuthorizationCode [OAuth2AuthorizationCode], JSON "oauth2AuthorizationCode": OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
-//   - OAuth2ClientCredentials [OAuth2ClientCredentials], JSON "oauth2ClientCredentials": OAuth2 client-credentials grant values.
-//   - OAuth2PasswordCredentials [OAuth2PasswordCredentials], JSON "oauth2PasswordCredentials": OAuth2 resource-owner password grant values.
-//   - Provider string, JSON "provider": the provider name (e.g. "salesforce", "hubspot").
-//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
-//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": the ID of the provider workspace that this connection belongs to.
+// Its fields, as package gen declares them:
+//
+//	type ConnectionRequest struct {
+//		// APIKey The API key to use for the connection.
+//		//
+//		// Example: pat-na1-11111111-2222-3333-4444-555555555555
+//		APIKey string `json:"apiKey,omitempty,omitzero"`
+//
+//		// BasicAuth Basic auth credentials.
+//		BasicAuth BasicAuth `json:"basicAuth,omitempty,omitzero"`
+//
+//		// ConsumerName The name of the consumer that has access to this installation.
+//		//
+//		// Example: Jane Doe
+//		ConsumerName string `json:"consumerName,omitempty,omitzero"`
+//
+//		// ConsumerRef The consumer reference.
+//		//
+//		// Example: consumer-123
+//		ConsumerRef string `json:"consumerRef,omitempty,omitzero"`
+//
+//		// CustomAuth Values used for custom auth input variables. Most values are strings (API keys, tokens, etc.), but structured values like arrays are also accepted — for example, googleWorkspaceDelegation sends a `scopes` array alongside the service account key.
+//		//
+//		// Example: {"scopes":["https://www.googleapis.com/auth/calendar","https://mail.google.com/"],"serviceAccountKey":"base64encodedkey"}
+//		CustomAuth map[string]interface{} `json:"customAuth,omitempty,omitzero"`
+//
+//		// GroupName The name of the user group that has access to this installation.
+//		//
+//		// Example: Acme Corp
+//		GroupName string `json:"groupName,omitempty,omitzero"`
+//
+//		// GroupRef The ID of the user group that has access to this installation.
+//		//
+//		// Example: group-123
+//		GroupRef string `json:"groupRef,omitempty,omitzero"`
+//
+//		// OAuth2AuthorizationCode OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
+//		OAuth2AuthorizationCode OAuth2AuthorizationCode `json:"oauth2AuthorizationCode,omitempty,omitzero"`
+//
+//		// OAuth2ClientCredentials OAuth2 client-credentials grant values.
+//		OAuth2ClientCredentials OAuth2ClientCredentials `json:"oauth2ClientCredentials,omitempty,omitzero"`
+//
+//		// OAuth2PasswordCredentials OAuth2 resource-owner password grant values.
+//		OAuth2PasswordCredentials OAuth2PasswordCredentials `json:"oauth2PasswordCredentials,omitempty,omitzero"`
+//
+//		// Provider The provider name (e.g. "salesforce", "hubspot").
+//		//
+//		// Example: salesforce
+//		Provider string `json:"provider,omitempty,omitzero"`
+//
+//		// ProviderMetadata Provider-specific values of the connection, keyed by name.
+//		//
+//		// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
+//		ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
+//
+//		// ProviderWorkspaceRef The ID of the provider workspace that this connection belongs to.
+//		//
+//		// Example: acme.my.salesforce.com
+//		ProviderWorkspaceRef string `json:"providerWorkspaceRef,omitempty,omitzero"`
+//	}
 type ConnectionRequest = gen.ConnectionRequest
 
 // ConnectionStatus is [gen.ConnectionStatus]: the status of the connection.
@@ -145,88 +337,296 @@ func ConnectionStatusValues() []ConnectionStatus {
 
 // ConnectionUpdatedNotificationPayload is [gen.ConnectionUpdatedNotificationPayload]: payload structure for connection.updated notifications sent to webhook destinations.
 //
-// Fields:
-//   - Data [ConnectionData], JSON "data": data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
-//   - NotificationType [NotificationType], JSON "notificationType"
+// Its fields, as package gen declares them:
+//
+//	type ConnectionUpdatedNotificationPayload struct {
+//		// Data Data payload for connection.created, connection.refreshed, connection.updated, and connection.deleted notifications.
+//		Data             ConnectionData   `json:"data"`
+//		NotificationType NotificationType `json:"notificationType"`
+//	}
 type ConnectionUpdatedNotificationPayload = gen.ConnectionUpdatedNotificationPayload
 
 // Consumer is [gen.Consumer]: the end user (consumer) who made a connection.
 //
-// Fields:
-//   - ConsumerName string, JSON "consumerName": the name of the consumer.
-//   - ConsumerRef string, JSON "consumerRef": the consumer reference.
-//   - CreateTime time.Time, JSON "createTime": the time the consumer was created.
-//   - ProjectID string, JSON "projectId": the Ampersand project ID.
-//   - UpdateTime time.Time, JSON "updateTime": the time the consumer was last updated.
+// Its fields, as package gen declares them:
+//
+//	type Consumer struct {
+//		// ConsumerName The name of the consumer.
+//		//
+//		// Example: Super Customer
+//		ConsumerName string `json:"consumerName"`
+//
+//		// ConsumerRef The consumer reference.
+//		//
+//		// Example: consumer-123
+//		ConsumerRef string `json:"consumerRef"`
+//
+//		// CreateTime The time the consumer was created.
+//		//
+//		// Example: 2023-07-13T21:34:44.816354Z
+//		CreateTime time.Time `json:"createTime"`
+//
+//		// ProjectID The Ampersand project ID.
+//		//
+//		// Example: project-456
+//		ProjectID string `json:"projectId"`
+//
+//		// UpdateTime The time the consumer was last updated.
+//		//
+//		// Example: 2023-07-13T21:34:44.816354Z
+//		UpdateTime time.Time `json:"updateTime,omitempty,omitzero"`
+//	}
 type Consumer = gen.Consumer
 
 // CustomAuthConnectParams is [gen.CustomAuthConnectParams]: the body of customAuthConnect (upstream's CustomAuthConnectRequest). The first call supplies the flow inputs; subsequent calls supply sessionId and callbackParams to resume after a redirect.
 //
-// Fields:
-//   - CallbackParams map[string]string, JSON "callbackParams": the query/body params the provider sent to the callback, forwarded to resume the flow.
-//   - ConsumerName string, JSON "consumerName": the display name for the consumer. Defaults to consumerRef if not provided.
-//   - ConsumerRef string, JSON "consumerRef": the ID that your app uses to identify the user whose SaaS credential will be used. Supplied on the first call; ignored on resume calls.
-//   - CustomAuth map[string]interface{}, JSON "customAuth": the consumer-supplied custom auth inputs (keyed by CustomAuthInput.name). Supplied on the first call (when sessionId is not present).
-//   - GroupName string, JSON "groupName": the display name for the group. Defaults to groupRef if not provided.
-//   - GroupRef string, JSON "groupRef": your application's identifier for the organization or workspace that this connection belongs to. Supplied on the first call; ignored on resume calls.
-//   - ProjectIDOrName string, JSON "projectIdOrName": the Ampersand project ID or project name.
-//   - Provider string, JSON "provider": the provider that this app connects to. Required on the first call (when sessionId is not present).
-//   - ProviderAppID string, JSON "providerAppId": ID of the provider app. If omitted, the default provider app set up on the Dashboard is assumed.
-//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
-//   - SessionID string, JSON "sessionId": identifies an in-progress flow to resume after a redirect. Returned in a prior redirect response. When present, provider and customAuth are not required.
+// Its fields, as package gen declares them:
+//
+//	type CustomAuthConnectParams struct {
+//		// CallbackParams The query/body params the provider sent to the callback, forwarded to resume the flow.
+//		//
+//		// Example: {"tenant":"9e1477fd-54ef-41fe-b747-bc9e6a11a925"}
+//		CallbackParams map[string]string `json:"callbackParams,omitempty,omitzero"`
+//
+//		// ConsumerName The display name for the consumer. Defaults to consumerRef if not provided.
+//		//
+//		// Example: John Doe
+//		ConsumerName string `json:"consumerName,omitempty,omitzero"`
+//
+//		// ConsumerRef The ID that your app uses to identify the user whose SaaS credential will be used. Supplied on the first call; ignored on resume calls.
+//		//
+//		// Example: user_123456
+//		ConsumerRef string `json:"consumerRef,omitempty,omitzero"`
+//
+//		// CustomAuth The consumer-supplied custom auth inputs (keyed by CustomAuthInput.name). Supplied on the first call (when sessionId is not present).
+//		//
+//		// Example: {"password":"hunter2","userName":"admin@acme.com"}
+//		CustomAuth map[string]interface{} `json:"customAuth,omitempty,omitzero"`
+//
+//		// GroupName The display name for the group. Defaults to groupRef if not provided.
+//		//
+//		// Example: Organization Name
+//		GroupName string `json:"groupName,omitempty,omitzero"`
+//
+//		// GroupRef Your application's identifier for the organization or workspace that this connection belongs to. Supplied on the first call; ignored on resume calls.
+//		//
+//		// Example: group-123
+//		GroupRef string `json:"groupRef,omitempty,omitzero"`
+//
+//		// ProjectIDOrName The Ampersand project ID or project name.
+//		//
+//		// Example: my-project
+//		ProjectIDOrName string `json:"projectIdOrName"`
+//
+//		// Provider The provider that this app connects to. Required on the first call (when sessionId is not present).
+//		//
+//		// Example: bill
+//		Provider string `json:"provider,omitempty,omitzero"`
+//
+//		// ProviderAppID ID of the provider app. If omitted, the default provider app set up on the Dashboard is assumed.
+//		//
+//		// Example: 32356abe-d2fd-49c7-9030-abdcbc6456d4
+//		ProviderAppID string `json:"providerAppId,omitempty,omitzero"`
+//
+//		// ProviderMetadata Provider-specific values of the connection, keyed by name.
+//		//
+//		// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
+//		ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
+//
+//		// SessionID Identifies an in-progress flow to resume after a redirect. Returned in a prior redirect response. When present, provider and customAuth are not required.
+//		//
+//		// Example: 7f3c1e2a-9b0d-4a1f-8c2e-1d2f3a4b5c6d
+//		SessionID string `json:"sessionId,omitempty,omitzero"`
+//	}
 type CustomAuthConnectParams = gen.CustomAuthConnectParams
 
 // GenerateConnectionParams is [gen.GenerateConnectionParams]: the body of generateConnection: the connection's values, of which provider, groupRef and consumerRef are required. Give at most one credential (apiKey, basicAuth, oauth2ClientCredentials, oauth2PasswordCredentials, oauth2AuthorizationCode); none creates a connection with auth scheme none.
 //
-// Fields:
-//   - APIKey string, JSON "apiKey": the API key to use for the connection.
-//   - BasicAuth [BasicAuth], JSON "basicAuth": basic auth credentials.
-//   - ConsumerName string, JSON "consumerName": the name of the consumer that has access to this installation.
-//   - ConsumerRef string, JSON "consumerRef": the consumer reference.
-//   - CustomAuth map[string]interface{}, JSON "customAuth": values used for custom auth input variables. Most values are strings (API keys, tokens, etc.), but structured values like arrays are also accepted — for example, googleWorkspaceDelegation sends a `scopes` array alongside the service account key.
-//   - GroupName string, JSON "groupName": the name of the user group that has access to this installation.
-//   - GroupRef string, JSON "groupRef": the ID of the user group that has access to this installation.
-//   - OAuth2AuthorizationCode [OAuth2AuthorizationCode], JSON "oauth2AuthorizationCode": OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
-//   - OAuth2ClientCredentials [OAuth2ClientCredentials], JSON "oauth2ClientCredentials": OAuth2 client-credentials grant values.
-//   - OAuth2PasswordCredentials [OAuth2PasswordCredentials], JSON "oauth2PasswordCredentials": OAuth2 resource-owner password grant values.
-//   - Provider string, JSON "provider": the provider name (e.g. "salesforce", "hubspot").
-//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
-//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": the ID of the provider workspace that this connection belongs to.
+// Its fields, as package gen declares them:
+//
+//	type GenerateConnectionParams struct {
+//		// APIKey The API key to use for the connection.
+//		//
+//		// Example: pat-na1-11111111-2222-3333-4444-555555555555
+//		APIKey string `json:"apiKey,omitempty,omitzero"`
+//
+//		// BasicAuth Basic auth credentials.
+//		BasicAuth BasicAuth `json:"basicAuth,omitempty,omitzero"`
+//
+//		// ConsumerName The name of the consumer that has access to this installation.
+//		//
+//		// Example: Jane Doe
+//		ConsumerName string `json:"consumerName,omitempty,omitzero"`
+//
+//		// ConsumerRef The consumer reference.
+//		//
+//		// Example: consumer-123
+//		ConsumerRef string `json:"consumerRef"`
+//
+//		// CustomAuth Values used for custom auth input variables. Most values are strings (API keys, tokens, etc.), but structured values like arrays are also accepted — for example, googleWorkspaceDelegation sends a `scopes` array alongside the service account key.
+//		//
+//		// Example: {"scopes":["https://www.googleapis.com/auth/calendar","https://mail.google.com/"],"serviceAccountKey":"base64encodedkey"}
+//		CustomAuth map[string]interface{} `json:"customAuth,omitempty,omitzero"`
+//
+//		// GroupName The name of the user group that has access to this installation.
+//		//
+//		// Example: Acme Corp
+//		GroupName string `json:"groupName,omitempty,omitzero"`
+//
+//		// GroupRef The ID of the user group that has access to this installation.
+//		//
+//		// Example: group-123
+//		GroupRef string `json:"groupRef"`
+//
+//		// OAuth2AuthorizationCode OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
+//		OAuth2AuthorizationCode OAuth2AuthorizationCode `json:"oauth2AuthorizationCode,omitempty,omitzero"`
+//
+//		// OAuth2ClientCredentials OAuth2 client-credentials grant values.
+//		OAuth2ClientCredentials OAuth2ClientCredentials `json:"oauth2ClientCredentials,omitempty,omitzero"`
+//
+//		// OAuth2PasswordCredentials OAuth2 resource-owner password grant values.
+//		OAuth2PasswordCredentials OAuth2PasswordCredentials `json:"oauth2PasswordCredentials,omitempty,omitzero"`
+//
+//		// Provider The provider name (e.g. "salesforce", "hubspot").
+//		//
+//		// Example: salesforce
+//		Provider string `json:"provider"`
+//
+//		// ProviderMetadata Provider-specific values of the connection, keyed by name.
+//		//
+//		// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
+//		ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
+//
+//		// ProviderWorkspaceRef The ID of the provider workspace that this connection belongs to.
+//		//
+//		// Example: acme.my.salesforce.com
+//		ProviderWorkspaceRef string `json:"providerWorkspaceRef,omitempty,omitzero"`
+//	}
 type GenerateConnectionParams = gen.GenerateConnectionParams
 
 // Group is [gen.Group]: the group of users (for example, one customer's team or company) that a connection belongs to.
 //
-// Fields:
-//   - CreateTime time.Time, JSON "createTime": the time the group was created.
-//   - GroupName string, JSON "groupName": the name of the user group that has access to this installation.
-//   - GroupRef string, JSON "groupRef": the ID of the user group that has access to this installation.
-//   - ProjectID string, JSON "projectId": the Ampersand project ID.
-//   - UpdateTime time.Time, JSON "updateTime": the time the group was last updated.
+// Its fields, as package gen declares them:
+//
+//	type Group struct {
+//		// CreateTime The time the group was created.
+//		//
+//		// Example: 2023-07-13T21:34:44.816354Z
+//		CreateTime time.Time `json:"createTime"`
+//
+//		// GroupName The name of the user group that has access to this installation.
+//		//
+//		// Example: Super Customer
+//		GroupName string `json:"groupName"`
+//
+//		// GroupRef The ID of the user group that has access to this installation.
+//		//
+//		// Example: group-123
+//		GroupRef string `json:"groupRef"`
+//
+//		// ProjectID The Ampersand project ID.
+//		//
+//		// Example: project-456
+//		ProjectID string `json:"projectId"`
+//
+//		// UpdateTime The time the group was last updated.
+//		//
+//		// Example: 2023-07-13T21:34:44.816354Z
+//		UpdateTime time.Time `json:"updateTime,omitempty,omitzero"`
+//	}
 type Group = gen.Group
 
 // InputValidationIssue is [gen.InputValidationIssue]: an issue detected during input validation.
 //
-// Fields:
-//   - Causes []string, JSON "causes": a list of problems that caused this problem. This can be used to represent multiple root causes. There is no guaranteed ordering of the causes.
-//   - Context map[string]interface{}, JSON "context": additional context for the problem.
-//   - Detail string, JSON "detail": a human-readable explanation specific to this occurrence of the problem.
-//   - Href string, JSON "href": an absolute URI that, when dereferenced, provides human-readable documentation for the problem type (e.g. using HTML).
-//   - In [InputValidationIssueIn], JSON "in": the location of the invalid input.
-//   - Instance string, JSON "instance": an absolute URI that identifies the specific occurrence of the problem. It may or may not yield further information if dereferenced.
-//   - Name string, JSON "name": the name of the invalid input.
-//   - Remedy string, JSON "remedy": a brief description of how to resolve the problem.
-//   - RequestID string, JSON "requestId": a unique identifier for the request, useful for debugging.
-//   - RetryAfter time.Time, JSON "retryAfter": a timestamp after which the request can be retried, formatted as RFC-3339.
-//   - Retryable *bool, JSON "retryable": whether the request can be retried. Absent means the server does not say, which is not the same as false, so the Go field stays a pointer.
-//   - Status int32, JSON "status": the HTTP status code generated by the origin server for this occurrence of the problem.
-//   - Subsystem string, JSON "subsystem": the subsystem that generated the problem.
-//   - SupportEmail string, JSON "supportEmail": an email address to contact for support.
-//   - SupportPhone string, JSON "supportPhone": a phone number to contact for support.
-//   - SupportURL string, JSON "supportUrl": a URL to contact for support.
-//   - Time time.Time, JSON "time": the time the problem occurred, formatted as RFC-3339.
-//   - Title string, JSON "title": a short summary of the problem type. Written in English and readable for engineers (usually not suited for non technical stakeholders and not localized).
-//   - Type string, JSON "type": an absolute URI that identifies the problem type.
-//   - Value interface{}, JSON "value": the value of the erroneous input.
+// Its fields, as package gen declares them:
+//
+//	type InputValidationIssue struct {
+//		// Causes A list of problems that caused this problem. This can be used to represent multiple root causes. There is no guaranteed ordering of the causes.
+//		//
+//		// Example: ["database connection failed","database query failed","unable to fetch user"]
+//		Causes []string `json:"causes,omitempty,omitzero"`
+//
+//		// Context Additional context for the problem.
+//		//
+//		// Example: {"name":"Rick Sanchez"}
+//		Context map[string]interface{} `json:"context,omitempty,omitzero"`
+//
+//		// Detail A human-readable explanation specific to this occurrence of the problem.
+//		Detail string `json:"detail,omitempty,omitzero"`
+//
+//		// Href An absolute URI that, when dereferenced, provides human-readable documentation for the problem type (e.g. using HTML).
+//		Href string `json:"href,omitempty,omitzero"`
+//
+//		// In The location of the invalid input.
+//		In InputValidationIssueIn `json:"in,omitempty,omitzero"`
+//
+//		// Instance An absolute URI that identifies the specific occurrence of the problem. It may or may not yield further information if dereferenced.
+//		Instance string `json:"instance,omitempty,omitzero"`
+//
+//		// Name The name of the invalid input.
+//		Name string `json:"name,omitempty,omitzero"`
+//
+//		// Remedy A brief description of how to resolve the problem.
+//		//
+//		// Example: Shorten your input to be under 100 characters
+//		Remedy string `json:"remedy,omitempty,omitzero"`
+//
+//		// RequestID A unique identifier for the request, useful for debugging.
+//		//
+//		// Example: 89eb1ffb-2a54-4105-aaae-7bf990f1aa69#87715
+//		RequestID string `json:"requestId,omitempty,omitzero"`
+//
+//		// RetryAfter A timestamp after which the request can be retried, formatted as RFC-3339.
+//		//
+//		// Example: 2024-04-22T18:55:28.456076Z
+//		RetryAfter time.Time `json:"retryAfter,omitempty,omitzero"`
+//
+//		// Retryable Whether the request can be retried. Absent means the server does not say, which is not the same as false, so the Go field stays a pointer.
+//		//
+//		// Example: false
+//		Retryable *bool `json:"retryable,omitempty"`
+//
+//		// Status The HTTP status code generated by the origin server for this occurrence of the problem.
+//		//
+//		// Example: 503
+//		Status int32 `json:"status,omitempty,omitzero"`
+//
+//		// Subsystem The subsystem that generated the problem.
+//		//
+//		// Example: api
+//		Subsystem string `json:"subsystem,omitempty,omitzero"`
+//
+//		// SupportEmail An email address to contact for support.
+//		//
+//		// Example: support@withampersand.com
+//		SupportEmail string `json:"supportEmail,omitempty,omitzero"`
+//
+//		// SupportPhone A phone number to contact for support.
+//		//
+//		// Example: +1-555-555-5555
+//		SupportPhone string `json:"supportPhone,omitempty,omitzero"`
+//
+//		// SupportURL A URL to contact for support.
+//		//
+//		// Example: https://withampersand.com/support
+//		SupportURL string `json:"supportUrl,omitempty,omitzero"`
+//
+//		// Time The time the problem occurred, formatted as RFC-3339.
+//		//
+//		// Example: 2024-04-22T18:55:28.456076Z
+//		Time time.Time `json:"time,omitempty,omitzero"`
+//
+//		// Title A short summary of the problem type. Written in English and readable for engineers (usually not suited for non technical stakeholders and not localized).
+//		//
+//		// Example: Service Unavailable
+//		Title string `json:"title,omitempty,omitzero"`
+//
+//		// Type An absolute URI that identifies the problem type.
+//		Type string `json:"type,omitempty,omitzero"`
+//
+//		// Value The value of the erroneous input.
+//		Value interface{} `json:"value,omitempty,omitzero"`
+//	}
 type InputValidationIssue = gen.InputValidationIssue
 
 // InputValidationIssueIn is [gen.InputValidationIssueIn]: the location of the invalid input.
@@ -266,72 +666,216 @@ func NotificationTypeValues() []NotificationType {
 
 // OAuth2AuthorizationCode is [gen.OAuth2AuthorizationCode]: OAuth2 authorization-code tokens. Upstream has two schemas of this shape (Oauth2AuthorizationCode for requests, Oauth2AuthorizationCodeTokensOnly for responses); they are one here.
 //
-// Fields:
-//   - AccessToken [OAuth2Token], JSON "accessToken": an OAuth2 access or refresh token.
-//   - RefreshToken [OAuth2Token], JSON "refreshToken": an OAuth2 access or refresh token.
-//   - Scopes []string, JSON "scopes": the scopes for the tokens.
+// Its fields, as package gen declares them:
+//
+//	type OAuth2AuthorizationCode struct {
+//		// AccessToken An OAuth2 access or refresh token.
+//		AccessToken OAuth2Token `json:"accessToken,omitempty,omitzero"`
+//
+//		// RefreshToken An OAuth2 access or refresh token.
+//		RefreshToken OAuth2Token `json:"refreshToken,omitempty,omitzero"`
+//
+//		// Scopes The scopes for the tokens.
+//		//
+//		// Example: ["api","refresh_token"]
+//		Scopes []string `json:"scopes,omitempty,omitzero"`
+//	}
 type OAuth2AuthorizationCode = gen.OAuth2AuthorizationCode
 
 // OAuth2ClientCredentials is [gen.OAuth2ClientCredentials]: OAuth2 client-credentials grant values.
 //
-// Fields:
-//   - ClientID string, JSON "clientId": the client ID to use for the connection.
-//   - ClientSecret string, JSON "clientSecret": the client secret to use for the connection.
-//   - Scopes []string, JSON "scopes": the scopes for the tokens.
+// Its fields, as package gen declares them:
+//
+//	type OAuth2ClientCredentials struct {
+//		// ClientID The client ID to use for the connection.
+//		//
+//		// Example: 5e8b1f0c-7d6a-4b3e-9c2d-1a0f9e8d7c6b
+//		ClientID string `json:"clientId"`
+//
+//		// ClientSecret The client secret to use for the connection.
+//		//
+//		// Example: s3cr3t-client-value
+//		ClientSecret string `json:"clientSecret"`
+//
+//		// Scopes The scopes for the tokens.
+//		//
+//		// Example: ["read","write"]
+//		Scopes []string `json:"scopes,omitempty,omitzero"`
+//	}
 type OAuth2ClientCredentials = gen.OAuth2ClientCredentials
 
 // OAuth2PasswordCredentials is [gen.OAuth2PasswordCredentials]: OAuth2 resource-owner password grant values.
 //
-// Fields:
-//   - ClientID string, JSON "clientId": the client ID to use for the connection.
-//   - ClientSecret string, JSON "clientSecret": the client secret to use for the connection.
-//   - Password string, JSON "password": the password to use for the connection.
-//   - Scopes []string, JSON "scopes": the scopes for the tokens.
-//   - Username string, JSON "username": the username to use for the connection.
+// Its fields, as package gen declares them:
+//
+//	type OAuth2PasswordCredentials struct {
+//		// ClientID The client ID to use for the connection.
+//		//
+//		// Example: 5e8b1f0c-7d6a-4b3e-9c2d-1a0f9e8d7c6b
+//		ClientID string `json:"clientId"`
+//
+//		// ClientSecret The client secret to use for the connection.
+//		//
+//		// Example: s3cr3t-client-value
+//		ClientSecret string `json:"clientSecret"`
+//
+//		// Password The password to use for the connection.
+//		//
+//		// Example: correct-horse-battery-staple
+//		Password string `json:"password"`
+//
+//		// Scopes The scopes for the tokens.
+//		//
+//		// Example: ["read","write"]
+//		Scopes []string `json:"scopes,omitempty,omitzero"`
+//
+//		// Username The username to use for the connection.
+//		//
+//		// Example: jane@acme.example
+//		Username string `json:"username"`
+//	}
 type OAuth2PasswordCredentials = gen.OAuth2PasswordCredentials
 
 // OAuth2Token is [gen.OAuth2Token]: an OAuth2 access or refresh token.
 //
-// Fields:
-//   - ExpiresAt time.Time, JSON "expiresAt": when the token expires.
-//   - IssuedAt time.Time, JSON "issuedAt": when the token was issued.
-//   - Token string, JSON "token": the token value.
+// Its fields, as package gen declares them:
+//
+//	type OAuth2Token struct {
+//		// ExpiresAt When the token expires.
+//		//
+//		// Example: 2024-10-22T18:55:28.456076Z
+//		ExpiresAt time.Time `json:"expiresAt,omitempty,omitzero"`
+//
+//		// IssuedAt When the token was issued.
+//		//
+//		// Example: 2024-04-22T18:55:28.456076Z
+//		IssuedAt time.Time `json:"issuedAt,omitempty,omitzero"`
+//
+//		// Token The token value.
+//		//
+//		// Example: 00D4x0000019CQT!AQ4AQFakeAccessTokenValue
+//		Token string `json:"token"`
+//	}
 type OAuth2Token = gen.OAuth2Token
 
 // OAuthConnectParams is [gen.OAuthConnectParams]: the body of oauthConnect (inline in upstream's document; named here so the Go type reads well).
 //
-// Fields:
-//   - ConsumerName string, JSON "consumerName": the display name for the consumer. Defaults to consumerRef if not provided.
-//   - ConsumerRef string, JSON "consumerRef": the ID that your app uses to identify the user whose SaaS credential will be used for this OAuth flow.
-//   - EnableCSRFProtection bool, JSON "enableCSRFProtection": this boolean flag is used by the UI library internally. Set it to false or omit it when manually calling this API.
-//   - GroupName string, JSON "groupName": the display name for the group. Defaults to groupRef if not provided.
-//   - GroupRef string, JSON "groupRef": your application's identifier for the organization or workspace that this connection belongs to (e.g. an org ID or team ID).
-//   - ProjectIDOrName string, JSON "projectIdOrName": the Ampersand project ID or project name.
-//   - Provider string, JSON "provider": the provider that this app connects to.
-//   - ProviderAppID string, JSON "providerAppId": ID of the provider app. If omitted, the default provider app that was set up on the Ampersand Dashboard is assumed.
-//   - ProviderMetadata [ProviderMetadata], JSON "providerMetadata": provider-specific values of the connection, keyed by name.
-//   - ProviderWorkspaceRef string, JSON "providerWorkspaceRef": the identifier for the provider workspace (e.g. the Salesforce subdomain).
+// Its fields, as package gen declares them:
+//
+//	type OAuthConnectParams struct {
+//		// ConsumerName The display name for the consumer. Defaults to consumerRef if not provided.
+//		//
+//		// Example: John Doe
+//		ConsumerName string `json:"consumerName,omitempty,omitzero"`
+//
+//		// ConsumerRef The ID that your app uses to identify the user whose SaaS credential will be used for this OAuth flow.
+//		//
+//		// Example: user_123456
+//		ConsumerRef string `json:"consumerRef"`
+//
+//		// EnableCSRFProtection This boolean flag is used by the UI library internally. Set it to false or omit it when manually calling this API.
+//		//
+//		// Example: false
+//		EnableCSRFProtection bool `json:"enableCSRFProtection,omitempty,omitzero"`
+//
+//		// GroupName The display name for the group. Defaults to groupRef if not provided.
+//		//
+//		// Example: Organization Name
+//		GroupName string `json:"groupName,omitempty,omitzero"`
+//
+//		// GroupRef Your application's identifier for the organization or workspace that this connection belongs to (e.g. an org ID or team ID).
+//		//
+//		// Example: group-123
+//		GroupRef string `json:"groupRef"`
+//
+//		// ProjectIDOrName The Ampersand project ID or project name.
+//		//
+//		// Example: my-project
+//		ProjectIDOrName string `json:"projectIdOrName"`
+//
+//		// Provider The provider that this app connects to.
+//		//
+//		// Example: salesforce
+//		Provider string `json:"provider"`
+//
+//		// ProviderAppID ID of the provider app. If omitted, the default provider app that was set up on the Ampersand Dashboard is assumed.
+//		//
+//		// Example: 32356abe-d2fd-49c7-9030-abdcbc6456d4
+//		ProviderAppID string `json:"providerAppId,omitempty,omitzero"`
+//
+//		// ProviderMetadata Provider-specific values of the connection, keyed by name.
+//		//
+//		// Example: {"instanceUrl":{"displayName":"Instance URL","source":"token","value":"https://acme.my.salesforce.com"}}
+//		ProviderMetadata ProviderMetadata `json:"providerMetadata,omitempty,omitzero"`
+//
+//		// ProviderWorkspaceRef The identifier for the provider workspace (e.g. the Salesforce subdomain).
+//		//
+//		// Example: acme-corp
+//		ProviderWorkspaceRef string `json:"providerWorkspaceRef,omitempty,omitzero"`
+//	}
 type OAuthConnectParams = gen.OAuthConnectParams
 
 // ProviderApp is [gen.ProviderApp]: the app registered with the provider (its OAuth client) that a connection uses.
 //
-// Fields:
-//   - ClientID string, JSON "clientId": the OAuth client ID for this app.
-//   - CreateTime time.Time, JSON "createTime": the time the provider app was created.
-//   - ExternalRef string, JSON "externalRef": the ID used by the provider to identify the app (optional).
-//   - ID string, JSON "id": the provider app ID.
-//   - Metadata [ProviderAppMetadata], JSON "metadata": provider-specific configuration that extends the standard OAuth flow.
-//   - ProjectID string, JSON "projectId": the Ampersand project ID.
-//   - Provider string, JSON "provider": the SaaS provider that this app connects to.
-//   - Scopes []string, JSON "scopes": the OAuth scopes for this app.
-//   - UpdateTime time.Time, JSON "updateTime": the time the provider app was updated.
+// Its fields, as package gen declares them:
+//
+//	type ProviderApp struct {
+//		// ClientID The OAuth client ID for this app.
+//		//
+//		// Example: client-id-123
+//		ClientID string `json:"clientId"`
+//
+//		// CreateTime The time the provider app was created.
+//		CreateTime time.Time `json:"createTime"`
+//
+//		// ExternalRef The ID used by the provider to identify the app (optional).
+//		//
+//		// Example: external-id-123
+//		ExternalRef string `json:"externalRef,omitempty,omitzero"`
+//
+//		// ID The provider app ID.
+//		//
+//		// Example: provider-app-123
+//		ID string `json:"id"`
+//
+//		// Metadata Provider-specific configuration that extends the standard OAuth flow.
+//		Metadata ProviderAppMetadata `json:"metadata,omitempty,omitzero"`
+//
+//		// ProjectID The Ampersand project ID.
+//		//
+//		// Example: project-456
+//		ProjectID string `json:"projectId"`
+//
+//		// Provider The SaaS provider that this app connects to.
+//		//
+//		// Example: salesforce
+//		Provider string `json:"provider"`
+//
+//		// Scopes The OAuth scopes for this app.
+//		//
+//		// Example: ["oauth","offline","crm.read"]
+//		Scopes []string `json:"scopes,omitempty,omitzero"`
+//
+//		// UpdateTime The time the provider app was updated.
+//		UpdateTime time.Time `json:"updateTime,omitempty,omitzero"`
+//	}
 type ProviderApp = gen.ProviderApp
 
 // ProviderAppMetadata is [gen.ProviderAppMetadata]: provider-specific configuration that extends the standard OAuth flow.
 //
-// Fields:
-//   - AuthQueryParams map[string][]string, JSON "authQueryParams": additional query parameters to include in the OAuth authorization URL (e.g., optional_scope for HubSpot).
-//   - ProviderParams map[string]string, JSON "providerParams": provider-specific string values keyed by names (e.g., packageInstallURL for Salesforce, gcpProjectId and gcpPubSubTopicName for Gmail).
+// Its fields, as package gen declares them:
+//
+//	type ProviderAppMetadata struct {
+//		// AuthQueryParams Additional query parameters to include in the OAuth authorization URL (e.g., optional_scope for HubSpot).
+//		//
+//		// Example: {"optional_scope":["automation.sequences.read"]}
+//		AuthQueryParams map[string][]string `json:"authQueryParams,omitempty,omitzero"`
+//
+//		// ProviderParams Provider-specific string values keyed by names (e.g., packageInstallURL for Salesforce, gcpProjectId and gcpPubSubTopicName for Gmail).
+//		//
+//		// Example: {"gcpProjectId":"my-gcp-project","gcpPubSubTopicName":"my-topic","packageInstallURL":"https://login.salesforce.com/packaging/installPackage.apexp?p0=04t123456789"}
+//		ProviderParams map[string]string `json:"providerParams,omitempty,omitzero"`
+//	}
 type ProviderAppMetadata = gen.ProviderAppMetadata
 
 // ProviderMetadata is [gen.ProviderMetadata]: provider-specific values of the connection, keyed by name.
@@ -341,10 +885,24 @@ type ProviderMetadata = gen.ProviderMetadata
 
 // ProviderMetadataInfo is [gen.ProviderMetadataInfo]: one provider-specific value of a connection, and where it came from.
 //
-// Fields:
-//   - DisplayName string, JSON "displayName": the human-readable name for the field.
-//   - Source [ProviderMetadataInfoSource], JSON "source": the source of the metadata field.
-//   - Value string, JSON "value": the value of the metadata field.
+// Its fields, as package gen declares them:
+//
+//	type ProviderMetadataInfo struct {
+//		// DisplayName The human-readable name for the field.
+//		//
+//		// Example: Account ID
+//		DisplayName string `json:"displayName,omitempty,omitzero"`
+//
+//		// Source The source of the metadata field.
+//		//
+//		// Example: input
+//		Source ProviderMetadataInfoSource `json:"source"`
+//
+//		// Value The value of the metadata field.
+//		//
+//		// Example: 1234567890
+//		Value string `json:"value"`
+//	}
 type ProviderMetadataInfo = gen.ProviderMetadataInfo
 
 // ProviderMetadataInfoSource is [gen.ProviderMetadataInfoSource]: the source of the metadata field.
@@ -382,12 +940,20 @@ func RefreshModeValues() []RefreshMode {
 
 // UpdateConnectionParams is [gen.UpdateConnectionParams]: specify which fields to update in `updateMask` and provide corresponding values in `connection`. Fields in `connection` not listed in `updateMask` are ignored.
 //
-// Fields:
-//   - Connection [ConnectionRequest], JSON "connection": the values of a connection in a generate or update request.
-//   - UpdateMask [][UpdateMaskField], JSON "updateMask": fields to update. Each entry must have a corresponding value in `connection`. Credential fields (`apiKey`, `basicAuth`, `oauth2ClientCredentials`, `oauth2PasswordCredentials`) must match the connection's existing auth scheme.
+// Its fields, as package gen declares them:
+//
+//	type UpdateConnectionParams struct {
+//		// Connection The values of a connection in a generate or update request.
+//		Connection ConnectionRequest `json:"connection"`
+//
+//		// UpdateMask Fields to update. Each entry must have a corresponding value in `connection`. Credential fields (`apiKey`, `basicAuth`, `oauth2ClientCredentials`, `oauth2PasswordCredentials`) must match the connection's existing auth scheme.
+//		//
+//		// Example: ["apiKey"]
+//		UpdateMask []UpdateMaskField `json:"updateMask"`
+//	}
 type UpdateConnectionParams = gen.UpdateConnectionParams
 
-// UpdateMaskField is [gen.UpdateMaskField]: a field of [ConnectionRequest] that updateConnection can change.
+// UpdateMaskField is [gen.UpdateMaskField]: a field of ConnectionRequest that updateConnection can change.
 //
 // Example: apiKey
 type UpdateMaskField = gen.UpdateMaskField

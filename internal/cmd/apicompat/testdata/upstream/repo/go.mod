@@ -1,3 +1,0 @@
-module example.com/upfixture
-
-go 1.26.0
