@@ -11,7 +11,7 @@ import (
 )
 
 // The models (Connection, GenerateConnectionParams, …), credential types and enum constants are the types of
-// package gen under the same names, aliased in models.gen.go (written by internal/cmd/aliasgen).
+// package gen under the same names, aliased in models.gen.go (written by tools/aliasgen).
 
 // ListConnectionsRequest selects the connections of a project. Empty filters are not sent, so an empty
 // filter matches everything: ConsumerRef "" lists every consumer's connections, not "none". Code that shows
