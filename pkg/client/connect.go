@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -218,14 +217,14 @@ func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 	if err := d.start(r.body, '{', "a CustomAuthConnectResponse object"); err != nil {
 		return err
 	}
-	got, err := d.object(customAuthCodec, reflect.ValueOf(&v).Elem())
+	got, err := d.object(&v, "connection", "redirect")
 	if err != nil {
 		return err
 	}
 	if err := d.end(); err != nil {
 		return err
 	}
-	connection, redirect := got&customAuthCodec.bit("connection") != 0, got&customAuthCodec.bit("redirect") != 0
+	connection, redirect := got[0], got[1]
 	switch {
 	case redirect == connection:
 		return fmt.Errorf("expected exactly one of redirect and connection, found %s", map[bool]string{true: "both", false: "neither"}[redirect])

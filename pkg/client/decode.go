@@ -1,333 +1,492 @@
 package client
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
-	"unsafe"
+	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
-// The decoder of the models of package gen, driven by their Go types: a property is required when its
-// field has no omitempty (oapi-codegen writes the schema's required properties so), an enum is a string type
-// with a Valid method. Names match as encoding/json matches them (exactly, else case-insensitively), null
-// and values of another type leave the field unchanged (and are issues), repeated members merge, invalid
-// UTF-8 becomes U+FFFD. It follows the policy of DecodeIssue: nothing but malformed JSON, a read error or
-// the memory budget stops it.
+// Success bodies are decoded by github.com/go-json-experiment/json with encoding/json's semantics
+// (v1Semantics), through one unmarshal hook (decoder.hook) that sees every value first and applies the
+// policy of DecodeIssue: a value that is null, of another type, or that its Go type refuses (a date-time, a
+// number out of range) is an issue and leaves its field unchanged; a struct's required properties (its fields
+// without omitzero, as oapi-codegen writes them) that are absent are issues; an unknown enum value is kept
+// and is an issue. Nothing but malformed JSON, a read error or the memory budget stops the decoding.
+//
+// The hook also bounds what a body can cost: every allocation the decoding makes (strings, slice and map
+// growth, issues, list elements — also those left out) is charged to a budget of maxAmplification bytes per
+// body byte read so far, plus decodeSlack, so that a body crafted to decode into much more memory than it
+// occupies fails instead of exhausting memory; and bodyReader refuses a JSON token over maxTokenBytes.
 
-// codec is how one Go type of the models is decoded.
-type codec struct {
-	kind   reflect.Kind // String, Bool, Int…, Float…, Struct, Slice or Map; Struct for time.Time too
-	time   bool         // time.Time: a date-time string
-	enum   bool         // a string type with a Valid method
-	fields []field      // Struct
-	names  []string     // Struct: the fields' JSON names, for matchFold
-	elem   *codec       // Slice, Map
-	typ    reflect.Type
+// v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json.
+var v1Semantics = json.JoinOptions(
+	json.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsonv1.MergeWithLegacySemantics(true),
+	jsonv1.ParseTimeWithLooseRFC3339(true),
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
+)
+
+const (
+	maxAmplification = 4        // bytes the decoding of a success body may allocate per body byte
+	decodeSlack      = 16 << 20 // and beyond that: the decoder's buffers, and room to size a list (listReserve)
+	maxTokenBytes    = 1 << 20  // the longest JSON string or number (or value of the wrong type) of a body
+)
+
+var (
+	errAmplified = fmt.Errorf("decoding the reply would allocate more than %d bytes per byte received; a "+
+		"legitimate reply never does", maxAmplification)
+	errTokenTooLarge = fmt.Errorf("the reply holds a JSON value longer than %d bytes", maxTokenBytes)
+	errNotJSON       = errors.New("empty body") // the cause for a body that holds no JSON value at all
+)
+
+// decodeProblem is a decoding failure at a JSON pointer of the body.
+type decodeProblem struct {
+	pointer, msg string
+	err          error // the underlying cause, if any
+}
+
+func (e *decodeProblem) Error() string {
+	at := cmpOr(e.pointer, "the body")
+	if e.err != nil {
+		return at + ": " + e.msg + ": " + e.err.Error()
+	}
+	return at + ": " + e.msg
+}
+
+func (e *decodeProblem) Unwrap() error { return e.err }
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// decoder holds the state of one body's decoding. Decoders are pooled, each with its own hook options.
+type decoder struct {
+	dec     *jsontext.Decoder
+	opts    json.Options
+	used    int64       // bytes charged to the allocation budget
+	rep     *report     // where issues go
+	body    *bodyReader // the body whose token guard this decoder armed
+	self    any         // the container the hook hands to json's default decoding (see container)
+	frames  []frame     // the containers being decoded, innermost last
+	last    frame       // the struct decoded last (see object)
+	seed    maphash.Seed
+	strs    [256]string // interned short strings: repeated values cost nothing
+	scratch []byte
+}
+
+// frame is a struct, slice or map being decoded.
+type frame struct {
+	depth     int          // the stack depth of its members
+	kind      reflect.Kind // Struct, Slice or Map
+	base      uintptr      // Struct: its address
+	fields    []field      // Struct
+	elem      int64        // Slice, Map: what each element or entry charges
+	seen, got uint64       // Struct: the fields met, and those that received a value
 }
 
 // field is a struct field with a JSON name.
 type field struct {
 	name     string
-	index    int
-	required bool
-	codec    *codec
+	offset   uintptr
+	required bool // oapi-codegen writes omitzero on the optional properties only
 }
 
-type validator interface{ Valid() bool }
+var structFields sync.Map // reflect.Type → []field
 
-var timeType = reflect.TypeFor[time.Time]()
-
-// codecOf returns the codec of t, and panics on a type the models should never hold (a generator change the
-// tests meet at once).
-func codecOf(t reflect.Type) *codec {
-	c := &codec{kind: t.Kind(), typ: t}
-	switch t.Kind() {
-	case reflect.String:
-		c.enum = t.Implements(reflect.TypeFor[validator]())
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
-	case reflect.Slice:
-		c.elem = codecOf(t.Elem())
-	case reflect.Map:
-		if t.Key().Kind() != reflect.String {
-			panic("ampersand: cannot decode the map type " + t.String())
-		}
-		c.elem = codecOf(t.Elem())
-	case reflect.Struct:
-		if t == timeType {
-			c.time = true
-			break
-		}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			tag := f.Tag.Get("json")
-			name, opts, _ := strings.Cut(tag, ",")
-			if !f.IsExported() || name == "-" || name == "" {
-				continue
-			}
-			c.fields = append(c.fields, field{name: name, index: i, required: !slices.Contains(strings.Split(opts, ","), "omitempty"), codec: codecOf(f.Type)})
-			c.names = append(c.names, name)
-		}
-		if len(c.fields) > 64 {
-			panic("ampersand: more than 64 properties in " + t.String())
-		}
-	default:
-		panic("ampersand: cannot decode the type " + t.String())
+func fieldsOf(t reflect.Type) []field {
+	if fs, ok := structFields.Load(t); ok {
+		return fs.([]field)
 	}
-	return c
+	var fs []field
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && name != "" && name != "-" {
+			fs = append(fs, field{name, f.Offset, !strings.Contains(","+opts+",", ",omitzero,")})
+		}
+	}
+	if len(fs) > 64 {
+		panic("ampersand: more than 64 properties in " + t.String())
+	}
+	structFields.Store(t, fs)
+	return fs
 }
 
-// value decodes the next JSON value into v (addressable). A value of another kind than c
-// decodes, or null, is an issue and leaves v unchanged; ok reports a value that was decoded.
-func (d *decoder) value(c *codec, v reflect.Value) (ok bool, err error) {
-	k := d.dec.PeekKind()
-	switch {
-	case k == 0:
-		_, err := d.dec.ReadValue() // the error that stopped PeekKind
-		return false, err
-	case k == 'n':
-		_, err := d.dec.ReadToken()
-		if err != nil {
-			return false, err
-		}
-		return false, d.issue(DecodeIssueNull, jsontext.Value("null"))
-	case k != want(c) && !(k == 'f' && c.kind == reflect.Bool):
-		return false, d.skipIssue(DecodeIssueWrongType)
-	}
-	switch c.kind {
-	case reflect.String:
-		raw, err := d.dec.ReadValue()
-		if err != nil {
-			return false, err
-		}
-		s, err := d.makeString(d.unquote(raw))
-		if err != nil {
-			return false, err
-		}
-		v.SetString(s)
-		if c.enum && !v.Addr().Interface().(validator).Valid() {
-			return true, d.issue(DecodeIssueInvalid, raw) // an open enum: kept as received
-		}
-		return true, nil
-	case reflect.Struct:
-		if c.time {
-			return d.time(v.Addr().Interface().(*time.Time))
-		}
-		_, err := d.object(c, v)
-		return err == nil, err
-	case reflect.Slice:
-		return d.slice(c, v)
-	case reflect.Map:
-		return d.mapping(c, v)
-	}
-	return d.scalar(c, v)
+// typed returns the hook for *T: json hands the catch-all hook (func(…, any)) each value through a reflect
+// conversion that allocates, a typed hook does not. The list in decoders names the types of a Connection;
+// other types take the catch-all.
+func typed[T any](d *decoder) *json.Unmarshalers {
+	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p *T) error { return d.hook(dec, p) })
 }
 
-// bit returns the bit of the struct field of JSON name name in object's result.
-func (c *codec) bit(name string) uint64 {
-	for i, n := range c.names {
-		if n == name {
-			return 1 << i
-		}
+var decoders = sync.Pool{New: func() any {
+	d := &decoder{seed: maphash.MakeSeed()}
+	d.opts = json.JoinOptions(v1Semantics, json.WithUnmarshalers(json.JoinUnmarshalers(
+		typed[string](d), typed[time.Time](d), typed[gen.Connection](d), typed[gen.AuthScheme](d),
+		typed[gen.ConnectionStatus](d), typed[gen.Group](d), typed[gen.Consumer](d), typed[gen.ProviderApp](d),
+		typed[gen.ProviderAppMetadata](d), typed[gen.OAuth2AuthorizationCode](d), typed[gen.OAuth2Token](d),
+		typed[[]string](d), typed[map[string]string](d), typed[map[string][]string](d), typed[gen.ProviderMetadata](d),
+		typed[gen.ProviderMetadataInfo](d), typed[gen.ProviderMetadataInfoSource](d),
+		json.UnmarshalFromFunc(d.hook))))
+	d.dec = jsontext.NewDecoder(noBody{}, d.opts)
+	return d
+}}
+
+// noBody is an empty reader without state, which pooled decoders hold between uses.
+type noBody struct{}
+
+func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
+
+// newDecoder returns a decoder reading r (a *bodyReader, whose token guard it arms, or any reader), which
+// records issues in rep.
+func newDecoder(r io.Reader, rep *report) *decoder {
+	d := decoders.Get().(*decoder)
+	d.dec.Reset(r, d.opts)
+	d.used, d.rep = 0, rep
+	if br, ok := bodyOf(r); ok {
+		br.dec, d.body = d.dec, br
 	}
-	panic("ampersand: no property " + name + " in " + c.typ.String())
+	return d
 }
 
-// want returns the JSON kind that c decodes.
-func want(c *codec) jsontext.Kind {
-	switch c.kind {
-	case reflect.String:
-		return '"'
-	case reflect.Bool:
-		return 't'
-	case reflect.Struct:
-		if c.time {
-			return '"'
-		}
-		return '{'
-	case reflect.Slice:
-		return '['
-	case reflect.Map:
-		return '{'
+// release returns d to the pool; d must not be used afterwards.
+func (d *decoder) release() {
+	if d.body != nil {
+		d.body.dec, d.body = nil, nil
 	}
-	return '0'
+	d.dec.Reset(noBody{}, d.opts) // drop the body (jsontext refuses a nil reader)
+	if cap(d.scratch) > 64<<10 {
+		d.scratch = nil
+	}
+	d.rep, d.self, d.frames, d.last = nil, nil, d.frames[:0], frame{}
+	decoders.Put(d)
 }
 
-// object decodes a JSON object (the next token opens it) into the struct v, and reports missing required
-// properties. got has a bit for each field that was decoded.
-func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
-	if _, err := d.dec.ReadToken(); err != nil {
-		return 0, err
+// value decodes the next JSON value into *p.
+func (d *decoder) value(p any) error {
+	err := json.UnmarshalDecode(d.dec, p)
+	if dp := (*decodeProblem)(nil); errors.As(err, &dp) {
+		return dp // the hook's own, without json's wrapping
 	}
-	var seen uint64
-	for d.more() {
-		raw, err := d.dec.ReadValue()
-		if err != nil {
-			return got, err
-		}
-		name := d.unquote(raw)
-		i := -1
-		for j, n := range c.names {
-			if n == string(name) {
-				i = j
-				break
-			}
-		}
-		if i < 0 {
-			if i = matchFold(name, c.names); i < 0 {
-				if err := d.dec.SkipValue(); err != nil { // unknown properties are not issues
-					return got, err
-				}
-				continue
-			}
-		}
-		f := &c.fields[i]
-		seen |= 1 << i
-		ok, err := d.value(f.codec, v.Field(f.index))
-		if err != nil {
-			return got, err
-		}
-		if ok {
-			got |= 1 << i
-		}
+	return err
+}
+
+// object decodes the next JSON value into the struct *p, and reports which of the JSON names given received
+// a value (not null, not of another type).
+func (d *decoder) object(p any, names ...string) ([]bool, error) {
+	d.last = frame{}
+	if err := d.value(p); err != nil {
+		return nil, err
 	}
-	if err := d.close(); err != nil {
-		return got, err
-	}
-	for i := range c.fields {
-		if c.fields[i].required && seen&(1<<i) == 0 {
-			if err := d.missing(c.fields[i].name); err != nil {
-				return got, err
-			}
+	got := make([]bool, len(names))
+	for i, f := range d.last.fields {
+		for j, n := range names {
+			got[j] = got[j] || n == f.name && d.last.got&(1<<i) != 0
 		}
 	}
 	return got, nil
 }
 
-// slice decodes a JSON array into the slice v; an element that cannot be read keeps its place, zero. An
-// empty array is an empty slice, not nil, as with encoding/json.
-func (d *decoder) slice(c *codec, v reflect.Value) (bool, error) {
-	if _, err := d.dec.ReadToken(); err != nil {
-		return false, err
+// hook decodes the value at the decoder into *p (see the top of this file).
+func (d *decoder) hook(dec *jsontext.Decoder, p any) error {
+	if p == d.self {
+		return errors.ErrUnsupported // json's default decoding of the container the hook opened
 	}
-	v.SetLen(0)
-	if v.IsNil() && !d.more() {
-		v.Set(reflect.MakeSlice(c.typ, 0, 0))
-		return true, d.close()
+	v := reflect.ValueOf(p).Elem()
+	want := jsonKindOf(v.Type())
+	if want == 0 {
+		return errors.ErrUnsupported
 	}
-	for n := 0; d.more(); n++ {
-		if n == v.Cap() { // Grow, unlike MakeSlice, allocates no slice header
-			v.Grow(max(4, n)) // doubling, from 4
-			if err := d.charge(int64(v.Cap()) * int64(c.typ.Elem().Size())); err != nil {
-				return false, err
+	parent, bit, err := d.member(v)
+	if err != nil {
+		return err
+	}
+	ok := false
+	switch k := dec.PeekKind(); {
+	case k == 'n' || k != want && !(k == 'f' && want == 't'):
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return d.issue(map[bool]DecodeIssueKind{true: DecodeIssueNull, false: DecodeIssueWrongType}[k == 'n'], raw)
+	case k == '{' || k == '[':
+		ok, err = true, d.container(p, v)
+	default:
+		ok, err = d.leaf(p, v)
+	}
+	if ok && parent >= 0 {
+		d.frames[parent].got |= bit
+	}
+	return err
+}
+
+// kindOf returns the JSON kind that values of t decode from; 0 for a type the hook leaves to json.
+func jsonKindOf(t reflect.Type) jsontext.Kind {
+	switch t.Kind() {
+	case reflect.String:
+		return '"'
+	case reflect.Bool:
+		return 't'
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
+		return '0'
+	case reflect.Struct:
+		if t == timeType {
+			return '"'
+		}
+		return '{'
+	case reflect.Map:
+		return '{'
+	case reflect.Slice:
+		return '['
+	}
+	return 0
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// member notes v as a member of the innermost container, and charges it: it returns the container's frame
+// (else -1) and, in a struct, v's field bit.
+func (d *decoder) member(v reflect.Value) (int, uint64, error) {
+	i := len(d.frames) - 1
+	if i < 0 || d.frames[i].depth != d.dec.StackDepth() {
+		return -1, 0, nil
+	}
+	f := &d.frames[i]
+	switch _, n := d.dec.StackIndex(f.depth); {
+	case f.kind == reflect.Struct:
+		for j := range f.fields {
+			if f.fields[j].offset == v.UnsafeAddr()-f.base {
+				f.seen |= 1 << j
+				return i, 1 << j, nil
 			}
 		}
-		v.SetLen(n + 1)
-		e := v.Index(n)
-		e.SetZero()
-		if _, err := d.value(c.elem, e); err != nil {
-			return false, err
-		}
+	case f.kind == reflect.Slice || n%2 == 0: // an element, or a map entry's key
+		return -1, 0, d.charge(f.elem)
 	}
-	return true, d.close()
+	return -1, 0, nil
 }
 
-// mapping decodes a JSON object into the map v (entries merge into an existing map); each entry's value is
-// decoded afresh, as encoding/json does.
-func (d *decoder) mapping(c *codec, v reflect.Value) (bool, error) {
-	if _, err := d.dec.ReadToken(); err != nil {
-		return false, err
+// container decodes a JSON object or array into the struct, slice or map *p: json's default decoding does,
+// calling the hook for each member; the frame tells the hook where it is.
+func (d *decoder) container(p any, v reflect.Value) error {
+	t := v.Type()
+	f := frame{depth: d.dec.StackDepth() + 1, kind: t.Kind()}
+	switch f.kind {
+	case reflect.Struct:
+		f.base, f.fields = v.UnsafeAddr(), fieldsOf(t)
+	case reflect.Slice: // grown by append: at most 5 times its final size allocated on the way
+		f.elem = 5 * int64(t.Elem().Size())
+	case reflect.Map: // an entry and its key: a slot at the load of a table that has just doubled, twice
+		f.elem = int64(2*(16+t.Elem().Size()+1)*16/7) + 32
 	}
-	if v.IsNil() {
-		v.Set(reflect.MakeMap(c.typ))
+	d.frames = append(d.frames, f)
+	self := d.self
+	d.self = p
+	err := json.UnmarshalDecode(d.dec, p)
+	d.self = self
+	f = d.frames[len(d.frames)-1]
+	d.frames = d.frames[:len(d.frames)-1]
+	if err != nil || f.kind != reflect.Struct {
+		return err
 	}
-	elem := c.typ.Elem()
-	k, e := d.mapEntry(c.typ)
-	defer func() { k.SetZero(); e.SetZero() }() // the pooled decoder keeps no value
-	for d.more() {
-		raw, err := d.dec.ReadValue()
-		if err != nil {
-			return false, err
+	d.last = f
+	for i, fl := range f.fields {
+		if fl.required && f.seen&(1<<i) == 0 {
+			if err := d.record(string(d.dec.StackPointer().AppendToken(fl.name)), DecodeIssueMissing, nil); err != nil {
+				return err
+			}
 		}
-		if err := d.charge(mapEntryCost(unsafe.Sizeof(""), elem.Size())); err != nil {
-			return false, err
-		}
-		key, err := d.makeString(d.unquote(raw))
-		if err != nil {
-			return false, err
-		}
-		e.SetZero()
-		if _, err := d.value(c.elem, e); err != nil {
-			return false, err
-		}
-		k.SetString(key)
-		v.SetMapIndex(k, e)
 	}
-	return true, d.close()
+	return nil
 }
 
-// mapEntry returns the decoder's key and value for entries of the map type t, made once per decoder (they are
-// pooled): SetMapIndex copies them.
-func (d *decoder) mapEntry(t reflect.Type) (k, e reflect.Value) {
-	if kv, ok := d.maps[t]; ok {
-		return kv[0], kv[1]
-	}
-	kv := [2]reflect.Value{reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()}
-	if d.maps == nil {
-		d.maps = map[reflect.Type][2]reflect.Value{}
-	}
-	d.maps[t] = kv
-	return kv[0], kv[1]
-}
-
-// time decodes a date-time string with time.Time's UnmarshalJSON, as encoding/json does; one it cannot
-// parse is an issue, and leaves p zero.
-func (d *decoder) time(p *time.Time) (bool, error) {
+// leaf decodes raw (of the kind v wants) into v, as encoding/json does; a string its type refuses (an
+// enum value not in the schema, kept; a date-time that does not parse) or a number out of range is an issue.
+func (d *decoder) leaf(p any, v reflect.Value) (bool, error) {
 	raw, err := d.dec.ReadValue()
 	if err != nil {
 		return false, err
 	}
-	if err := p.UnmarshalJSON(raw); err != nil {
-		*p = time.Time{}
-		return false, d.issue(DecodeIssueInvalid, raw)
+	switch kind := v.Kind(); {
+	case v.Type() == timeType:
+		if err := p.(*time.Time).UnmarshalJSON(raw); err != nil {
+			v.SetZero()
+			return false, d.issue(DecodeIssueInvalid, raw)
+		}
+	case kind == reflect.String:
+		s, err := d.makeString(d.unquote(raw))
+		if err != nil {
+			return false, err
+		}
+		v.SetString(s)
+		if e, ok := p.(interface{ Valid() bool }); ok && !e.Valid() {
+			return true, d.issue(DecodeIssueInvalid, raw)
+		}
+	case kind == reflect.Bool:
+		v.SetBool(raw[0] == 't')
+	case kind == reflect.Float32 || kind == reflect.Float64:
+		f, err := strconv.ParseFloat(string(raw), v.Type().Bits())
+		if err != nil {
+			return false, d.issue(DecodeIssueInvalid, raw)
+		}
+		v.SetFloat(f)
+	default:
+		n, err := strconv.ParseInt(string(raw), 10, v.Type().Bits())
+		if err != nil {
+			return false, d.issue(DecodeIssueInvalid, raw)
+		}
+		v.SetInt(n)
 	}
 	return true, nil
 }
 
-// scalar decodes a JSON boolean or number (the next value is of the kind c wants) into v, as encoding/json
-// does; a number that does not fit v's type is an issue.
-func (d *decoder) scalar(c *codec, v reflect.Value) (bool, error) {
-	raw, err := d.dec.ReadValue()
-	if err != nil {
-		return false, err
+// unquote returns the text of a JSON string read by ReadValue (so well-formed): the bytes between the quotes
+// when they need no decoding, else a decoded copy in the scratch buffer, with invalid UTF-8 replaced by
+// U+FFFD as encoding/json does.
+func (d *decoder) unquote(v jsontext.Value) []byte {
+	in := v[1 : len(v)-1]
+	if bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+		return in
 	}
-	if c.kind == reflect.Bool {
-		v.SetBool(raw.Kind() == 't')
-		return true, nil
-	}
-	bits := int(c.typ.Size()) * 8
-	if c.kind == reflect.Float32 || c.kind == reflect.Float64 {
-		f, err := strconv.ParseFloat(string(raw), bits)
-		if err == nil {
-			v.SetFloat(f)
-			return true, nil
-		}
-	} else if n, err := strconv.ParseInt(string(raw), 10, bits); err == nil {
-		v.SetInt(n)
-		return true, nil
-	}
-	return false, d.issue(DecodeIssueInvalid, raw)
+	d.scratch, _ = jsontext.AppendUnquote(d.scratch[:0], v) // the only possible error is the invalid UTF-8 replaced
+	return d.scratch
 }
 
-// skipIssue reads a value of the wrong kind and reports it. The value is read whole, so its size is bounded
-// like a token's (maxTokenBytes).
-func (d *decoder) skipIssue(kind DecodeIssueKind) error {
-	raw, err := d.dec.ReadValue()
-	if err != nil {
+// makeString returns b as a string, interning short ones, and charges what it allocates.
+func (d *decoder) makeString(b []byte) (string, error) {
+	if len(b) < 2 {
+		return string(b), nil // the runtime has every 0- and 1-byte string
+	}
+	var slot *string
+	if len(b) <= 256 {
+		if slot = &d.strs[maphash.Bytes(d.seed, b)%uint64(len(d.strs))]; *slot == string(b) {
+			return *slot, nil
+		}
+	}
+	s := string(b)
+	if slot != nil {
+		*slot = s
+	}
+	return s, d.charge(stringCost(len(b)))
+}
+
+// stringCost is at least what allocating an n-byte string costs: its size class rounds it up by at most a
+// quarter (8-byte granularity below 16 bytes).
+func stringCost(n int) int64 { return int64((n + n/4 + 7) &^ 7) }
+
+// charge adds n bytes to the allocation budget and fails when it is exceeded.
+func (d *decoder) charge(n int64) error {
+	if d.used += n; d.used > maxAmplification*d.dec.InputOffset()+decodeSlack {
+		return &decodeProblem{pointer: string(d.dec.StackPointer()), msg: "refused", err: errAmplified}
+	}
+	return nil
+}
+
+// more reports whether the object or array being read has another member or element.
+func (d *decoder) more() bool {
+	k := d.dec.PeekKind()
+	return k != '}' && k != ']' && k != 0
+}
+
+// close reads the end of an object or array (or the error that stopped more).
+func (d *decoder) close() error {
+	_, err := d.dec.ReadToken()
+	return err
+}
+
+// start checks that the body holds a value of kind want ('{' or '['), and reads the '[' of a list: what
+// would fail the whole body (another shape, null, no JSON at all) is an error, not an issue.
+func (d *decoder) start(r io.Reader, want jsontext.Kind, what string) error {
+	k := d.dec.PeekKind()
+	if k == want && want == '{' {
+		return nil
+	}
+	_, err := d.dec.ReadToken()
+	switch {
+	case err != nil:
+		if br, ok := bodyOf(r); ok && br.read == 0 && br.readErr == nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			return errNotJSON
+		}
+		return err
+	case k != want:
+		return &decodeProblem{pointer: string(d.dec.StackPointer()), msg: "expected " + what + ", found " + kindName[k]}
+	}
+	return nil
+}
+
+// kindName names a JSON value's kind for error messages.
+var kindName = map[jsontext.Kind]string{'n': "null", 't': "a boolean", 'f': "a boolean", '"': "a string",
+	'0': "a number", '{': "an object", '[': "an array", 0: "nothing"}
+
+// end reports trailing data after the value.
+func (d *decoder) end() error {
+	switch _, err := d.dec.ReadToken(); {
+	case err == io.EOF:
+		return nil
+	case err == nil:
+		return &decodeProblem{pointer: string(d.dec.StackPointer()), msg: "unexpected data after the JSON value"}
+	default:
+		return fmt.Errorf("after the JSON value: %w", err)
+	}
+}
+
+// connection decodes the next value, a connection, into v; one without a usable id (or that is no object)
+// leaves v.ID empty and is reported by one issue, at its id or at the value, instead of its others.
+func (d *decoder) connection(v *Connection) error {
+	since := len(d.rep.issues)
+	if err := d.value(v); err != nil || v.ID != "" {
 		return err
 	}
-	return d.issue(kind, raw)
+	at := string(d.dec.StackPointer())
+	id := d.rep.key.redact(at + "/id")
+	kept := d.rep.issues[:since]
+	for _, is := range d.rep.issues[since:] {
+		if is.Pointer == id || is.Pointer == at {
+			kept = append(kept, is)
+		}
+	}
+	clear(d.rep.issues[len(kept):])
+	d.rep.issues = kept
+	if len(kept) == since { // the id was an empty string
+		return d.record(id, DecodeIssueInvalid, []byte(`""`))
+	}
+	return nil
 }
+
+// decodeConnectionBody decodes a body that holds one connection, which must have a usable id.
+func decodeConnectionBody(r io.Reader, rep *report, v *Connection) error {
+	d := newDecoder(r, rep)
+	defer d.release()
+	if err := d.start(r, '{', "a connection object"); err != nil {
+		return err
+	}
+	if err := d.connection(v); err != nil {
+		return err
+	}
+	if v.ID == "" {
+		return &decodeProblem{pointer: "/id", msg: "the connection has no usable id: there is nothing to return"}
+	}
+	return d.end()
+}
+
+// decodeJSONBytes decodes a problem document as encoding/json would.
+func decodeJSONBytes(data []byte, v any) error { return json.Unmarshal(data, v, v1Semantics) }
