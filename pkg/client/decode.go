@@ -131,9 +131,9 @@ func fieldsOf(t reflect.Type) []field {
 	return fs
 }
 
-// typed returns the hook for *T: json hands the catch-all hook (func(…, any)) each value through a reflect
-// conversion that allocates, a typed hook does not. The list in decoders names the types of a Connection;
-// other types take the catch-all.
+// typed returns the hook for values of type T. Every type of the models that a body decodes into has its
+// hook in decoders (TestEveryModelTypeIsHooked checks it): json's catch-all form (func(…, any)) would reach
+// each value through a reflect conversion that allocates.
 func typed[T any](d *decoder) *json.Unmarshalers {
 	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p *T) error { return d.hook(dec, p) })
 }
@@ -141,12 +141,15 @@ func typed[T any](d *decoder) *json.Unmarshalers {
 var decoders = sync.Pool{New: func() any {
 	d := &decoder{seed: maphash.MakeSeed()}
 	d.opts = json.JoinOptions(v1Semantics, json.WithUnmarshalers(json.JoinUnmarshalers(
-		typed[string](d), typed[time.Time](d), typed[gen.Connection](d), typed[gen.AuthScheme](d),
-		typed[gen.ConnectionStatus](d), typed[gen.Group](d), typed[gen.Consumer](d), typed[gen.ProviderApp](d),
-		typed[gen.ProviderAppMetadata](d), typed[gen.OAuth2AuthorizationCode](d), typed[gen.OAuth2Token](d),
-		typed[[]string](d), typed[map[string]string](d), typed[map[string][]string](d), typed[gen.ProviderMetadata](d),
+		typed[string](d), typed[time.Time](d), typed[[]string](d), typed[map[string]string](d),
+		typed[map[string][]string](d), typed[gen.Connection](d), typed[gen.AuthScheme](d), typed[gen.ConnectionStatus](d),
+		typed[gen.Group](d), typed[gen.Consumer](d), typed[gen.ProviderApp](d), typed[gen.ProviderAppMetadata](d),
+		typed[gen.OAuth2AuthorizationCode](d), typed[gen.OAuth2Token](d), typed[gen.ProviderMetadata](d),
 		typed[gen.ProviderMetadataInfo](d), typed[gen.ProviderMetadataInfoSource](d),
-		json.UnmarshalFromFunc(d.hook))))
+		typed[gen.CustomAuthConnectResponse](d), typed[gen.RedirectResponse](d), typed[gen.NotificationType](d),
+		typed[gen.ConnectionCreatedNotificationPayload](d), typed[gen.ConnectionUpdatedNotificationPayload](d),
+		typed[gen.ConnectionRefreshedNotificationPayload](d), typed[gen.ConnectionDeletedNotificationPayload](d),
+		typed[gen.ConnectionErrorNotificationPayload](d), typed[gen.ConnectionData](d), typed[gen.ConnectionErrorData](d))))
 	d.dec = jsontext.NewDecoder(noBody{}, d.opts)
 	return d
 }}
@@ -184,8 +187,10 @@ func (d *decoder) release() {
 // value decodes the next JSON value into *p.
 func (d *decoder) value(p any) error {
 	err := json.UnmarshalDecode(d.dec, p)
-	if dp := (*decodeProblem)(nil); errors.As(err, &dp) {
-		return dp // the hook's own, without json's wrapping
+	if err != nil {
+		if dp := (*decodeProblem)(nil); errors.As(err, &dp) {
+			return dp // the hook's own, without json's wrapping
+		}
 	}
 	return err
 }
