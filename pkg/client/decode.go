@@ -2,16 +2,18 @@ package client
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -80,16 +82,15 @@ func cmpOr(a, b string) string {
 
 // decoder holds the state of one body's decoding. Decoders are pooled, each with its own hook options.
 type decoder struct {
-	dec     *jsontext.Decoder
-	opts    json.Options
-	used    int64       // bytes charged to the allocation budget
-	rep     *report     // where issues go
-	body    *bodyReader // the body whose token guard this decoder armed
-	self    any         // the container the hook hands to json's default decoding (see container)
-	frames  []frame     // the containers being decoded, innermost last
-	last    frame       // the struct decoded last (see object)
-	seed    maphash.Seed
-	strs    [256]string // interned short strings: repeated values cost nothing
+	dec     jsontext.Decoder                  // first: see typed
+	used    int64                             // bytes charged to the allocation budget
+	rep     *report                           // where issues go
+	body    *bodyReader                       // the body whose token guard this decoder armed
+	self    any                               // the container the hook hands to json's default decoding (see container)
+	frames  []frame                           // the containers being decoded, innermost last
+	last    frame                             // the struct decoded last (see object)
+	entries map[reflect.Type][2]reflect.Value // see mapping
+	strs    [256]string                       // interned short strings: repeated values cost nothing
 	scratch []byte
 }
 
@@ -132,26 +133,29 @@ func fieldsOf(t reflect.Type) []field {
 }
 
 // typed returns the hook for values of type T. Every type of the models that a body decodes into has its
-// hook in decoders (TestEveryModelTypeIsHooked checks it): json's catch-all form (func(…, any)) would reach
-// each value through a reflect conversion that allocates.
-func typed[T any](d *decoder) *json.Unmarshalers {
-	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p *T) error { return d.hook(dec, p) })
+// hook in decodeOptions (TestEveryModelTypeIsHooked checks it): json's catch-all form (func(…, any)) would
+// reach each value through a reflect conversion that allocates. json hands a hook the *jsontext.Decoder
+// that decodes the body: the first field of a decoder, which the hook thus finds.
+func typed[T any]() *json.Unmarshalers {
+	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p *T) error {
+		return (*decoder)(unsafe.Pointer(dec)).hook(p)
+	})
 }
 
+// decodeOptions are those of every success body and notification.
+var decodeOptions = json.JoinOptions(v1Semantics, json.WithUnmarshalers(json.JoinUnmarshalers(
+	typed[string](), typed[time.Time](), typed[[]string](), typed[map[string]string](),
+	typed[map[string][]string](), typed[gen.Connection](), typed[gen.AuthScheme](), typed[gen.ConnectionStatus](),
+	typed[gen.Group](), typed[gen.Consumer](), typed[gen.ProviderApp](), typed[gen.ProviderAppMetadata](),
+	typed[gen.OAuth2AuthorizationCode](), typed[gen.OAuth2Token](), typed[gen.ProviderMetadata](),
+	typed[gen.ProviderMetadataInfo](), typed[gen.ProviderMetadataInfoSource](),
+	typed[gen.CustomAuthConnectResponse](), typed[gen.RedirectResponse](), typed[gen.NotificationType](),
+	typed[gen.ConnectionCreatedNotificationPayload](), typed[gen.ConnectionUpdatedNotificationPayload](),
+	typed[gen.ConnectionRefreshedNotificationPayload](), typed[gen.ConnectionDeletedNotificationPayload](),
+	typed[gen.ConnectionErrorNotificationPayload](), typed[gen.ConnectionData](), typed[gen.ConnectionErrorData]())))
+
 var decoders = sync.Pool{New: func() any {
-	d := &decoder{seed: maphash.MakeSeed()}
-	d.opts = json.JoinOptions(v1Semantics, json.WithUnmarshalers(json.JoinUnmarshalers(
-		typed[string](d), typed[time.Time](d), typed[[]string](d), typed[map[string]string](d),
-		typed[map[string][]string](d), typed[gen.Connection](d), typed[gen.AuthScheme](d), typed[gen.ConnectionStatus](d),
-		typed[gen.Group](d), typed[gen.Consumer](d), typed[gen.ProviderApp](d), typed[gen.ProviderAppMetadata](d),
-		typed[gen.OAuth2AuthorizationCode](d), typed[gen.OAuth2Token](d), typed[gen.ProviderMetadata](d),
-		typed[gen.ProviderMetadataInfo](d), typed[gen.ProviderMetadataInfoSource](d),
-		typed[gen.CustomAuthConnectResponse](d), typed[gen.RedirectResponse](d), typed[gen.NotificationType](d),
-		typed[gen.ConnectionCreatedNotificationPayload](d), typed[gen.ConnectionUpdatedNotificationPayload](d),
-		typed[gen.ConnectionRefreshedNotificationPayload](d), typed[gen.ConnectionDeletedNotificationPayload](d),
-		typed[gen.ConnectionErrorNotificationPayload](d), typed[gen.ConnectionData](d), typed[gen.ConnectionErrorData](d))))
-	d.dec = jsontext.NewDecoder(noBody{}, d.opts)
-	return d
+	return &decoder{entries: map[reflect.Type][2]reflect.Value{}}
 }}
 
 // noBody is an empty reader without state, which pooled decoders hold between uses.
@@ -163,10 +167,10 @@ func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
 // records issues in rep.
 func newDecoder(r io.Reader, rep *report) *decoder {
 	d := decoders.Get().(*decoder)
-	d.dec.Reset(r, d.opts)
+	d.dec.Reset(r, decodeOptions)
 	d.used, d.rep = 0, rep
 	if br, ok := bodyOf(r); ok {
-		br.dec, d.body = d.dec, br
+		br.dec, d.body = &d.dec, br
 	}
 	return d
 }
@@ -176,7 +180,7 @@ func (d *decoder) release() {
 	if d.body != nil {
 		d.body.dec, d.body = nil, nil
 	}
-	d.dec.Reset(noBody{}, d.opts) // drop the body (jsontext refuses a nil reader)
+	d.dec.Reset(noBody{}, decodeOptions) // drop the body (jsontext refuses a nil reader)
 	if cap(d.scratch) > 64<<10 {
 		d.scratch = nil
 	}
@@ -186,7 +190,7 @@ func (d *decoder) release() {
 
 // value decodes the next JSON value into *p.
 func (d *decoder) value(p any) error {
-	err := json.UnmarshalDecode(d.dec, p)
+	err := json.UnmarshalDecode(&d.dec, p)
 	if err != nil {
 		if dp := (*decodeProblem)(nil); errors.As(err, &dp) {
 			return dp // the hook's own, without json's wrapping
@@ -212,7 +216,7 @@ func (d *decoder) object(p any, names ...string) ([]bool, error) {
 }
 
 // hook decodes the value at the decoder into *p (see the top of this file).
-func (d *decoder) hook(dec *jsontext.Decoder, p any) error {
+func (d *decoder) hook(p any) error {
 	if p == d.self {
 		return errors.ErrUnsupported // json's default decoding of the container the hook opened
 	}
@@ -226,9 +230,9 @@ func (d *decoder) hook(dec *jsontext.Decoder, p any) error {
 		return err
 	}
 	ok := false
-	switch k := dec.PeekKind(); {
+	switch k := d.dec.PeekKind(); {
 	case k == 'n' || k != want && !(k == 'f' && want == 't'):
-		raw, err := dec.ReadValue()
+		raw, err := d.dec.ReadValue()
 		if err != nil {
 			return err
 		}
@@ -300,14 +304,25 @@ func (d *decoder) container(p any, v reflect.Value) error {
 		f.base, f.fields = v.UnsafeAddr(), fieldsOf(t)
 	case reflect.Slice: // grown by append: at most 5 times its final size allocated on the way
 		f.elem = 5 * int64(t.Elem().Size())
+		if v.Cap() == 0 { // from 4, not 1, 2, 4: most are short
+			v.Grow(4)
+			if err := d.charge(4 * f.elem); err != nil {
+				return err
+			}
+		}
 	case reflect.Map: // an entry and its key: a slot at the load of a table that has just doubled, twice
 		f.elem = int64(2*(16+t.Elem().Size()+1)*16/7) + 32
 	}
 	d.frames = append(d.frames, f)
-	self := d.self
-	d.self = p
-	err := json.UnmarshalDecode(d.dec, p)
-	d.self = self
+	var err error
+	if f.kind == reflect.Map {
+		err = d.mapping(v)
+	} else {
+		self := d.self
+		d.self = p
+		err = json.UnmarshalDecode(&d.dec, p)
+		d.self = self
+	}
 	f = d.frames[len(d.frames)-1]
 	d.frames = d.frames[:len(d.frames)-1]
 	if err != nil || f.kind != reflect.Struct {
@@ -322,6 +337,35 @@ func (d *decoder) container(p any, v reflect.Value) error {
 		}
 	}
 	return nil
+}
+
+// mapping decodes a JSON object into the map v, entries merging into what it holds, each value decoded
+// afresh (as encoding/json does). json's own map decoding allocates a key and a value for each map; the
+// decoder keeps one of each per map type.
+func (d *decoder) mapping(v reflect.Value) error {
+	if _, err := d.dec.ReadToken(); err != nil {
+		return err
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	kv, ok := d.entries[v.Type()]
+	if !ok {
+		kv = [2]reflect.Value{reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()}
+		d.entries[v.Type()] = kv
+	}
+	defer func() { kv[0].SetZero(); kv[1].SetZero() }() // the pooled decoder keeps no value
+	for d.more() {
+		kv[1].SetZero()
+		if err := d.value(kv[0].Addr().Interface()); err != nil {
+			return err
+		}
+		if err := d.value(kv[1].Addr().Interface()); err != nil {
+			return err
+		}
+		v.SetMapIndex(kv[0], kv[1])
+	}
+	return d.close()
 }
 
 // leaf decodes raw (of the kind v wants) into v, as encoding/json does; a string its type refuses (an
@@ -383,7 +427,7 @@ func (d *decoder) makeString(b []byte) (string, error) {
 	}
 	var slot *string
 	if len(b) <= 256 {
-		if slot = &d.strs[maphash.Bytes(d.seed, b)%uint64(len(d.strs))]; *slot == string(b) {
+		if slot = &d.strs[internHash(b)%uint32(len(d.strs))]; *slot == string(b) {
 			return *slot, nil
 		}
 	}
@@ -392,6 +436,21 @@ func (d *decoder) makeString(b []byte) (string, error) {
 		*slot = s
 	}
 	return s, d.charge(stringCost(len(b)))
+}
+
+// internHash hashes a string's fixed-size prefix and suffix (encoding/json/v2's string cache does the same).
+func internHash(b []byte) uint32 {
+	var lo, hi uint64
+	switch {
+	case len(b) >= 8:
+		lo, hi = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[len(b)-8:])
+	case len(b) >= 4:
+		lo, hi = uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[len(b)-4:]))
+	default:
+		lo, hi = uint64(binary.LittleEndian.Uint16(b)), uint64(binary.LittleEndian.Uint16(b[len(b)-2:]))
+	}
+	h := uint32(lo)*0x9e3779b1 ^ uint32(lo>>32)*0x85ebca77 ^ bits.RotateLeft32(uint32(hi)*0xc2b2ae3d^uint32(hi>>32)*0x27d4eb2f, 13)
+	return h ^ h>>15
 }
 
 // stringCost is at least what allocating an n-byte string costs: its size class rounds it up by at most a
