@@ -2,13 +2,13 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math/bits"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,31 +22,27 @@ import (
 	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
-// Success bodies are decoded by github.com/go-json-experiment/json with encoding/json's semantics
-// (v1Semantics), through one unmarshal hook (decoder.hook) that sees every value first and applies the
-// policy of DecodeIssue: a value that is null, of another type, or that its Go type refuses (a date-time, a
-// number out of range) is an issue and leaves its field unchanged; a struct's required properties (its fields
-// without omitzero, as oapi-codegen writes them) that are absent are issues; an unknown enum value is kept
-// and is an issue. Nothing but malformed JSON, a read error or the memory budget stops the decoding.
+// Success bodies and notifications are decoded by github.com/go-json-experiment/json with encoding/json's
+// semantics, through hooks that see every value first (decoder.hook) and apply the policy of DecodeIssue:
+// a value that is null, of another type, or that its type refuses (a date-time that does not parse) is an
+// issue and leaves its field as it was; an absent required property (a field without omitzero, which
+// oapi-codegen writes on the optional ones only) is an issue; an enum value the SDK does not know is kept,
+// and is an issue. json does the rest (names matched as encoding/json does, repeated members merged,
+// unknown members skipped). Only malformed JSON, a read error or the memory budget stop the decoding.
 //
-// The hook also bounds what a body can cost: every allocation the decoding makes (strings, slice and map
-// growth, issues, list elements — also those left out) is charged to a budget of maxAmplification bytes per
-// body byte read so far, plus decodeSlack, so that a body crafted to decode into much more memory than it
-// occupies fails instead of exhausting memory; and bodyReader refuses a JSON token over maxTokenBytes.
+// The hook also charges what the decoding allocates (strings, slice and map growth, issues, list elements
+// — those left out too) to a budget of maxAmplification bytes per body byte read so far, plus
+// decodeSlack: a body crafted to decode into much more memory than it occupies fails instead of exhausting
+// memory. bodyReader refuses a JSON token longer than maxTokenBytes.
 
 // v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json.
-var v1Semantics = json.JoinOptions(
-	json.MatchCaseInsensitiveNames(true),
-	jsonv1.MatchCaseSensitiveDelimiter(true),
-	jsonv1.MergeWithLegacySemantics(true),
-	jsonv1.ParseTimeWithLooseRFC3339(true),
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
-)
+var v1Semantics = json.JoinOptions(json.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsonv1.MergeWithLegacySemantics(true), jsonv1.ParseTimeWithLooseRFC3339(true),
+	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 const (
 	maxAmplification = 4        // bytes the decoding of a success body may allocate per body byte
-	decodeSlack      = 16 << 20 // and beyond that: the decoder's buffers, and room to size a list (listReserve)
+	decodeSlack      = 16 << 20 // and beyond: the decoder's buffers, room to size a list (listReserve)
 	maxTokenBytes    = 1 << 20  // the longest JSON string or number (or value of the wrong type) of a body
 )
 
@@ -64,51 +60,61 @@ type decodeProblem struct {
 }
 
 func (e *decodeProblem) Error() string {
-	at := cmpOr(e.pointer, "the body")
 	if e.err != nil {
-		return at + ": " + e.msg + ": " + e.err.Error()
+		return cmp.Or(e.pointer, "the body") + ": " + e.msg + ": " + e.err.Error()
 	}
-	return at + ": " + e.msg
+	return cmp.Or(e.pointer, "the body") + ": " + e.msg
 }
 
 func (e *decodeProblem) Unwrap() error { return e.err }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+// typed returns the hook for values of type T. Every type of the models that a body decodes into has its
+// hook in decodeOptions (TestEveryModelTypeIsHooked checks it); json's catch-all form (func(…, any)) would
+// reach each value through a reflect conversion that allocates. json hands a hook the *jsontext.Decoder
+// that it was given: a decoder's first field, from which the hook finds the decoder.
+func typed[T any]() *json.Unmarshalers {
+	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p *T) error { return (*decoder)(unsafe.Pointer(dec)).hook(p) })
 }
 
-// decoder holds the state of one body's decoding. Decoders are pooled, each with its own hook options.
+var decodeOptions = json.JoinOptions(v1Semantics, json.WithUnmarshalers(json.JoinUnmarshalers(
+	typed[string](), typed[time.Time](), typed[[]string](), typed[map[string]string](), typed[map[string][]string](),
+	typed[gen.Connection](), typed[gen.AuthScheme](), typed[gen.ConnectionStatus](), typed[gen.Group](),
+	typed[gen.Consumer](), typed[gen.ProviderApp](), typed[gen.ProviderAppMetadata](), typed[gen.OAuth2AuthorizationCode](),
+	typed[gen.OAuth2Token](), typed[gen.ProviderMetadata](), typed[gen.ProviderMetadataInfo](),
+	typed[gen.ProviderMetadataInfoSource](), typed[gen.CustomAuthConnectResponse](), typed[gen.RedirectResponse](),
+	typed[gen.NotificationType](), typed[gen.ConnectionCreatedNotificationPayload](),
+	typed[gen.ConnectionUpdatedNotificationPayload](), typed[gen.ConnectionRefreshedNotificationPayload](),
+	typed[gen.ConnectionDeletedNotificationPayload](), typed[gen.ConnectionErrorNotificationPayload](),
+	typed[gen.ConnectionData](), typed[gen.ConnectionErrorData]())))
+
+// decoder holds the state of one body's decoding. Decoders are pooled.
 type decoder struct {
-	dec     jsontext.Decoder                  // first: see typed
-	used    int64                             // bytes charged to the allocation budget
-	rep     *report                           // where issues go
-	body    *bodyReader                       // the body whose token guard this decoder armed
-	self    any                               // the container the hook hands to json's default decoding (see container)
-	frames  []frame                           // the containers being decoded, innermost last
-	last    frame                             // the struct decoded last (see object)
-	entries map[reflect.Type][2]reflect.Value // see mapping
-	strs    [256]string                       // interned short strings: repeated values cost nothing
+	dec     jsontext.Decoder // first: see typed
+	used    int64            // bytes charged to the allocation budget
+	rep     *report          // where issues go
+	body    *bodyReader      // the body whose token guard this decoder armed
+	self    any              // the container the hook hands back to json (see container)
+	frames  []frame          // the containers being decoded, innermost last
+	last    frame            // the struct decoded last (see object)
+	entries map[reflect.Type][2]reflect.Value
+	strs    [256]string // interned short strings: repeated values cost nothing
 	scratch []byte
 }
 
 // frame is a struct, slice or map being decoded.
 type frame struct {
-	depth     int          // the stack depth of its members
-	kind      reflect.Kind // Struct, Slice or Map
-	base      uintptr      // Struct: its address
-	fields    []field      // Struct
-	elem      int64        // Slice, Map: what each element or entry charges
-	seen, got uint64       // Struct: the fields met, and those that received a value
+	depth     int     // the decoder's stack depth at its members
+	base      uintptr // a struct's address
+	fields    []field // a struct's
+	elem      int64   // a slice's or map's: what each element or entry is charged
+	seen, got uint64  // a struct's fields met, and those that received a value
 }
 
 // field is a struct field with a JSON name.
 type field struct {
 	name     string
 	offset   uintptr
-	required bool // oapi-codegen writes omitzero on the optional properties only
+	required bool
 }
 
 var structFields sync.Map // reflect.Type → []field
@@ -120,8 +126,7 @@ func fieldsOf(t reflect.Type) []field {
 	var fs []field
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.IsExported() && name != "" && name != "-" {
+		if name, opts, _ := strings.Cut(f.Tag.Get("json"), ","); f.IsExported() && name != "" && name != "-" {
 			fs = append(fs, field{name, f.Offset, !strings.Contains(","+opts+",", ",omitzero,")})
 		}
 	}
@@ -132,31 +137,7 @@ func fieldsOf(t reflect.Type) []field {
 	return fs
 }
 
-// typed returns the hook for values of type T. Every type of the models that a body decodes into has its
-// hook in decodeOptions (TestEveryModelTypeIsHooked checks it): json's catch-all form (func(…, any)) would
-// reach each value through a reflect conversion that allocates. json hands a hook the *jsontext.Decoder
-// that decodes the body: the first field of a decoder, which the hook thus finds.
-func typed[T any]() *json.Unmarshalers {
-	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p *T) error {
-		return (*decoder)(unsafe.Pointer(dec)).hook(p)
-	})
-}
-
-// decodeOptions are those of every success body and notification.
-var decodeOptions = json.JoinOptions(v1Semantics, json.WithUnmarshalers(json.JoinUnmarshalers(
-	typed[string](), typed[time.Time](), typed[[]string](), typed[map[string]string](),
-	typed[map[string][]string](), typed[gen.Connection](), typed[gen.AuthScheme](), typed[gen.ConnectionStatus](),
-	typed[gen.Group](), typed[gen.Consumer](), typed[gen.ProviderApp](), typed[gen.ProviderAppMetadata](),
-	typed[gen.OAuth2AuthorizationCode](), typed[gen.OAuth2Token](), typed[gen.ProviderMetadata](),
-	typed[gen.ProviderMetadataInfo](), typed[gen.ProviderMetadataInfoSource](),
-	typed[gen.CustomAuthConnectResponse](), typed[gen.RedirectResponse](), typed[gen.NotificationType](),
-	typed[gen.ConnectionCreatedNotificationPayload](), typed[gen.ConnectionUpdatedNotificationPayload](),
-	typed[gen.ConnectionRefreshedNotificationPayload](), typed[gen.ConnectionDeletedNotificationPayload](),
-	typed[gen.ConnectionErrorNotificationPayload](), typed[gen.ConnectionData](), typed[gen.ConnectionErrorData]())))
-
-var decoders = sync.Pool{New: func() any {
-	return &decoder{entries: map[reflect.Type][2]reflect.Value{}}
-}}
+var decoders = sync.Pool{New: func() any { return &decoder{entries: map[reflect.Type][2]reflect.Value{}} }}
 
 // noBody is an empty reader without state, which pooled decoders hold between uses.
 type noBody struct{}
@@ -191,10 +172,8 @@ func (d *decoder) release() {
 // value decodes the next JSON value into *p.
 func (d *decoder) value(p any) error {
 	err := json.UnmarshalDecode(&d.dec, p)
-	if err != nil {
-		if dp := (*decodeProblem)(nil); errors.As(err, &dp) {
-			return dp // the hook's own, without json's wrapping
-		}
+	if dp := (*decodeProblem)(nil); err != nil && errors.As(err, &dp) {
+		return dp // the hook's own, without json's wrapping
 	}
 	return err
 }
@@ -203,74 +182,56 @@ func (d *decoder) value(p any) error {
 // a value (not null, not of another type).
 func (d *decoder) object(p any, names ...string) ([]bool, error) {
 	d.last = frame{}
-	if err := d.value(p); err != nil {
-		return nil, err
-	}
+	err := d.value(p)
 	got := make([]bool, len(names))
 	for i, f := range d.last.fields {
 		for j, n := range names {
 			got[j] = got[j] || n == f.name && d.last.got&(1<<i) != 0
 		}
 	}
-	return got, nil
+	return got, err
 }
 
-// hook decodes the value at the decoder into *p (see the top of this file).
+// hook decodes the next value into *p (see the top of this file).
 func (d *decoder) hook(p any) error {
 	if p == d.self {
-		return errors.ErrUnsupported // json's default decoding of the container the hook opened
+		return errors.ErrUnsupported // json's own decoding of the container the hook opened
 	}
 	v := reflect.ValueOf(p).Elem()
-	want := jsonKindOf(v.Type())
-	if want == 0 {
-		return errors.ErrUnsupported
+	want := jsontext.Kind('"')
+	switch _, isTime := p.(*time.Time); v.Kind() {
+	case reflect.Struct, reflect.Map:
+		if want = '{'; isTime {
+			want = '"'
+		}
+	case reflect.Slice:
+		want = '['
+	case reflect.String:
+	default:
+		return errors.ErrUnsupported // none in the models: TestEveryModelTypeIsHooked fails
 	}
 	parent, bit, err := d.member(v)
 	if err != nil {
 		return err
 	}
-	ok := false
-	switch k := d.dec.PeekKind(); {
-	case k == 'n' || k != want && !(k == 'f' && want == 't'):
+	if k := d.dec.PeekKind(); k != want {
 		raw, err := d.dec.ReadValue()
 		if err != nil {
 			return err
 		}
 		return d.issue(map[bool]DecodeIssueKind{true: DecodeIssueNull, false: DecodeIssueWrongType}[k == 'n'], raw)
-	case k == '{' || k == '[':
-		ok, err = true, d.container(p, v)
-	default:
+	}
+	ok := true
+	if want == '"' {
 		ok, err = d.leaf(p, v)
+	} else {
+		err = d.container(p, v)
 	}
 	if ok && parent >= 0 {
 		d.frames[parent].got |= bit
 	}
 	return err
 }
-
-// kindOf returns the JSON kind that values of t decode from; 0 for a type the hook leaves to json.
-func jsonKindOf(t reflect.Type) jsontext.Kind {
-	switch t.Kind() {
-	case reflect.String:
-		return '"'
-	case reflect.Bool:
-		return 't'
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
-		return '0'
-	case reflect.Struct:
-		if t == timeType {
-			return '"'
-		}
-		return '{'
-	case reflect.Map:
-		return '{'
-	case reflect.Slice:
-		return '['
-	}
-	return 0
-}
-
-var timeType = reflect.TypeFor[time.Time]()
 
 // member notes v as a member of the innermost container, and charges it: it returns the container's frame
 // (else -1) and, in a struct, v's field bit.
@@ -280,31 +241,27 @@ func (d *decoder) member(v reflect.Value) (int, uint64, error) {
 		return -1, 0, nil
 	}
 	f := &d.frames[i]
-	switch _, n := d.dec.StackIndex(f.depth); {
-	case f.kind == reflect.Struct:
-		for j := range f.fields {
-			if f.fields[j].offset == v.UnsafeAddr()-f.base {
-				f.seen |= 1 << j
-				return i, 1 << j, nil
-			}
+	for j := range f.fields {
+		if f.fields[j].offset == v.UnsafeAddr()-f.base {
+			f.seen |= 1 << j
+			return i, 1 << j, nil
 		}
-	case f.kind == reflect.Slice || n%2 == 0: // an element, or a map entry's key
+	}
+	if _, n := d.dec.StackIndex(f.depth); f.elem > 0 && n%2 == 0 { // an element, or a map entry's key
 		return -1, 0, d.charge(f.elem)
 	}
 	return -1, 0, nil
 }
 
-// container decodes a JSON object or array into the struct, slice or map *p: json's default decoding does,
-// calling the hook for each member; the frame tells the hook where it is.
+// container decodes a JSON object or array into the struct, slice or map v, which *p is: the members of a
+// struct or slice through json (which calls the hook for each), those of a map itself.
 func (d *decoder) container(p any, v reflect.Value) error {
-	t := v.Type()
-	f := frame{depth: d.dec.StackDepth() + 1, kind: t.Kind()}
-	switch f.kind {
+	f := frame{depth: d.dec.StackDepth() + 1}
+	switch t := v.Type(); t.Kind() {
 	case reflect.Struct:
 		f.base, f.fields = v.UnsafeAddr(), fieldsOf(t)
 	case reflect.Slice: // grown by append: at most 5 times its final size allocated on the way
-		f.elem = 5 * int64(t.Elem().Size())
-		if v.Cap() == 0 { // from 4, not 1, 2, 4: most are short
+		if f.elem = 5 * int64(t.Elem().Size()); v.Cap() == 0 { // from 4, not 1, 2, 4: most are short
 			v.Grow(4)
 			if err := d.charge(4 * f.elem); err != nil {
 				return err
@@ -315,7 +272,7 @@ func (d *decoder) container(p any, v reflect.Value) error {
 	}
 	d.frames = append(d.frames, f)
 	var err error
-	if f.kind == reflect.Map {
+	if v.Kind() == reflect.Map {
 		err = d.mapping(v)
 	} else {
 		self := d.self
@@ -325,7 +282,7 @@ func (d *decoder) container(p any, v reflect.Value) error {
 	}
 	f = d.frames[len(d.frames)-1]
 	d.frames = d.frames[:len(d.frames)-1]
-	if err != nil || f.kind != reflect.Struct {
+	if v.Kind() != reflect.Struct || err != nil {
 		return err
 	}
 	d.last = f
@@ -339,9 +296,9 @@ func (d *decoder) container(p any, v reflect.Value) error {
 	return nil
 }
 
-// mapping decodes a JSON object into the map v, entries merging into what it holds, each value decoded
-// afresh (as encoding/json does). json's own map decoding allocates a key and a value for each map; the
-// decoder keeps one of each per map type.
+// mapping decodes a JSON object into the map v: entries merge into what it holds, each value decoded afresh
+// (as encoding/json does). json's own map decoding allocates a key and a value per map; a decoder keeps one
+// of each per map type.
 func (d *decoder) mapping(v reflect.Value) error {
 	if _, err := d.dec.ReadToken(); err != nil {
 		return err
@@ -354,7 +311,7 @@ func (d *decoder) mapping(v reflect.Value) error {
 		kv = [2]reflect.Value{reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()}
 		d.entries[v.Type()] = kv
 	}
-	defer func() { kv[0].SetZero(); kv[1].SetZero() }() // the pooled decoder keeps no value
+	defer func() { kv[0].SetZero(); kv[1].SetZero() }() // a pooled decoder keeps no value
 	for d.more() {
 		kv[1].SetZero()
 		if err := d.value(kv[0].Addr().Interface()); err != nil {
@@ -368,42 +325,28 @@ func (d *decoder) mapping(v reflect.Value) error {
 	return d.close()
 }
 
-// leaf decodes raw (of the kind v wants) into v, as encoding/json does; a string its type refuses (an
-// enum value not in the schema, kept; a date-time that does not parse) or a number out of range is an issue.
+// leaf decodes a JSON string into v, which *p is: a date-time as encoding/json does (one that does not parse
+// is an issue, and leaves v zero), else a string, interned; an enum value not in the schema is kept, and is
+// an issue.
 func (d *decoder) leaf(p any, v reflect.Value) (bool, error) {
 	raw, err := d.dec.ReadValue()
 	if err != nil {
 		return false, err
 	}
-	switch kind := v.Kind(); {
-	case v.Type() == timeType:
-		if err := p.(*time.Time).UnmarshalJSON(raw); err != nil {
-			v.SetZero()
+	if t, ok := p.(*time.Time); ok {
+		if err := t.UnmarshalJSON(raw); err != nil {
+			*t = time.Time{}
 			return false, d.issue(DecodeIssueInvalid, raw)
 		}
-	case kind == reflect.String:
-		s, err := d.makeString(d.unquote(raw))
-		if err != nil {
-			return false, err
-		}
-		v.SetString(s)
-		if e, ok := p.(interface{ Valid() bool }); ok && !e.Valid() {
-			return true, d.issue(DecodeIssueInvalid, raw)
-		}
-	case kind == reflect.Bool:
-		v.SetBool(raw[0] == 't')
-	case kind == reflect.Float32 || kind == reflect.Float64:
-		f, err := strconv.ParseFloat(string(raw), v.Type().Bits())
-		if err != nil {
-			return false, d.issue(DecodeIssueInvalid, raw)
-		}
-		v.SetFloat(f)
-	default:
-		n, err := strconv.ParseInt(string(raw), 10, v.Type().Bits())
-		if err != nil {
-			return false, d.issue(DecodeIssueInvalid, raw)
-		}
-		v.SetInt(n)
+		return true, nil
+	}
+	s, err := d.makeString(d.unquote(raw))
+	if err != nil {
+		return false, err
+	}
+	v.SetString(s)
+	if e, ok := p.(interface{ Valid() bool }); ok && !e.Valid() {
+		return true, d.issue(DecodeIssueInvalid, raw)
 	}
 	return true, nil
 }
@@ -412,8 +355,7 @@ func (d *decoder) leaf(p any, v reflect.Value) (bool, error) {
 // when they need no decoding, else a decoded copy in the scratch buffer, with invalid UTF-8 replaced by
 // U+FFFD as encoding/json does.
 func (d *decoder) unquote(v jsontext.Value) []byte {
-	in := v[1 : len(v)-1]
-	if bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+	if in := v[1 : len(v)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
 		return in
 	}
 	d.scratch, _ = jsontext.AppendUnquote(d.scratch[:0], v) // the only possible error is the invalid UTF-8 replaced
@@ -438,7 +380,7 @@ func (d *decoder) makeString(b []byte) (string, error) {
 	return s, d.charge(stringCost(len(b)))
 }
 
-// internHash hashes a string's fixed-size prefix and suffix (encoding/json/v2's string cache does the same).
+// internHash hashes a string's fixed-size prefix and suffix (json v2's string cache does the same).
 func internHash(b []byte) uint32 {
 	var lo, hi uint64
 	switch {
@@ -485,21 +427,17 @@ func (d *decoder) start(r io.Reader, want jsontext.Kind, what string) error {
 		return nil
 	}
 	_, err := d.dec.ReadToken()
-	switch {
+	switch br, ok := bodyOf(r); {
+	case err != nil && ok && br.read == 0 && br.readErr == nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		return errNotJSON
 	case err != nil:
-		if br, ok := bodyOf(r); ok && br.read == 0 && br.readErr == nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
-			return errNotJSON
-		}
 		return err
 	case k != want:
-		return &decodeProblem{pointer: string(d.dec.StackPointer()), msg: "expected " + what + ", found " + kindName[k]}
+		return &decodeProblem{pointer: string(d.dec.StackPointer()), msg: "expected " + what + ", found " + map[jsontext.Kind]string{
+			'n': "null", 't': "a boolean", 'f': "a boolean", '"': "a string", '0': "a number", '{': "an object", '[': "an array"}[k]}
 	}
 	return nil
 }
-
-// kindName names a JSON value's kind for error messages.
-var kindName = map[jsontext.Kind]string{'n': "null", 't': "a boolean", 'f': "a boolean", '"': "a string",
-	'0': "a number", '{': "an object", '[': "an array", 0: "nothing"}
 
 // end reports trailing data after the value.
 func (d *decoder) end() error {
