@@ -6,11 +6,27 @@ import (
 	"context"
 	"errors"
 	"io"
+	"reflect"
 	"sync"
 	"time"
 	"unsafe"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/ampersand-sdk/ampersand-go/gen"
+)
+
+// v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
+// the tokenizer of the generated decoders (decoder.go) and the decoding of problem documents use them.
+var v1Semantics = jsonv2.JoinOptions(
+	jsonv2.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsonv1.MergeWithLegacySemantics(true),
+	jsonv1.ParseTimeWithLooseRFC3339(true),
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
 )
 
 // errTooLarge is the decode error for a success body longer than the configured limit.
@@ -126,6 +142,51 @@ func (b *bodyReader) release() {
 const bigBody = 64 << 10
 
 var bigReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bigBody) }}
+
+// The codecs of the success bodies.
+var (
+	connectionCodec = codecOf(reflect.TypeFor[Connection]())
+	customAuthCodec = codecOf(reflect.TypeFor[gen.CustomAuthConnectResponse]())
+)
+
+// decodeConnectionBody decodes a body that holds one connection, which must have a usable id.
+func decodeConnectionBody(r io.Reader, rep *report, v *Connection) error {
+	d := newDecoder(r, rep)
+	defer d.release()
+	if err := d.start(r, '{', "a connection object"); err != nil {
+		return err
+	}
+	if err := d.connection(v); err != nil {
+		return err
+	}
+	if v.ID == "" {
+		return &decodeProblem{pointer: "/id", msg: "the connection has no usable id: there is nothing to return"}
+	}
+	return d.end()
+}
+
+// connection decodes the next value, a connection, into v; one without a usable id (or that is no object)
+// leaves v.ID empty and is reported by one issue, at its id or at the value, instead of its others.
+func (d *decoder) connection(v *Connection) error {
+	since := len(d.rep.issues)
+	if _, err := d.value(connectionCodec, reflect.ValueOf(v).Elem()); err != nil || v.ID != "" {
+		return err
+	}
+	at := string(d.dec.StackPointer())
+	id := d.rep.key.redact(at + "/id")
+	kept := d.rep.issues[:since]
+	for _, is := range d.rep.issues[since:] {
+		if is.Pointer == id || is.Pointer == at {
+			kept = append(kept, is)
+		}
+	}
+	clear(d.rep.issues[len(kept):])
+	d.rep.issues = kept
+	if len(kept) == since { // the id was an empty string
+		return d.record(id, DecodeIssueInvalid, []byte(`""`))
+	}
+	return nil
+}
 
 // decodeList decodes a body that holds a JSON array of connections, element by element: the body is never
 // held whole, and an element without a usable id is left out. length is the body's announced length (≤ 0:
@@ -277,3 +338,6 @@ func bodyOf(r io.Reader) (*bodyReader, bool) {
 	br, ok := r.(*bodyReader)
 	return br, ok
 }
+
+// decodeJSONBytes decodes a problem document as encoding/json would.
+func decodeJSONBytes(data []byte, v any) error { return jsonv2.Unmarshal(data, v, v1Semantics) }

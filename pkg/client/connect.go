@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -217,14 +218,14 @@ func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 	if err := d.start(r.body, '{', "a CustomAuthConnectResponse object"); err != nil {
 		return err
 	}
-	got, err := d.object(&v, "connection", "redirect")
+	got, err := d.object(customAuthCodec, reflect.ValueOf(&v).Elem())
 	if err != nil {
 		return err
 	}
 	if err := d.end(); err != nil {
 		return err
 	}
-	connection, redirect := got[0], got[1]
+	connection, redirect := got&customAuthCodec.bit("connection") != 0, got&customAuthCodec.bit("redirect") != 0
 	switch {
 	case redirect == connection:
 		return fmt.Errorf("expected exactly one of redirect and connection, found %s", map[bool]string{true: "both", false: "neither"}[redirect])

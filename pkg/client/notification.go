@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"sync"
 	"time"
 )
 
@@ -65,18 +67,19 @@ func decodeNotification(id string, t time.Time, body []byte, strict bool) (*Noti
 		return nil, fmt.Errorf("%w: no notificationType", ErrWebhookMalformedBody)
 	}
 	n := &Notification{ID: id, Timestamp: t, Type: NotificationType(*head.NotificationType), Body: body}
-	payload := newPayload(n.Type)
-	if payload == nil {
+	c, ok := notificationCodecs()[n.Type]
+	if !ok {
 		n.Payload = &UnknownNotification{Type: *head.NotificationType, Raw: json.RawMessage(body)}
 		return n, nil
 	}
+	payload := reflect.New(c.typ)
 	rep := &report{op: string(n.Type), strict: strict}
 	r := bytes.NewReader(body)
 	d := newDecoder(r, rep)
 	defer d.release()
 	err := d.start(r, '{', "a notification object")
 	if err == nil {
-		err = d.value(payload)
+		_, err = d.value(c, payload.Elem())
 	}
 	if err == nil {
 		err = d.end()
@@ -87,23 +90,21 @@ func decodeNotification(id string, t time.Time, body []byte, strict bool) (*Noti
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrWebhookMalformedBody, n.Type, err)
 	}
-	n.Payload, n.Issues = payload, rep.issues
+	n.Payload, n.Issues = payload.Interface(), rep.issues
 	return n, nil
 }
 
-// newPayload returns a new payload of notification type t, or nil when this package does not decode it.
-func newPayload(t NotificationType) any {
-	switch t {
-	case NotificationTypeConnectionCreated:
-		return new(ConnectionCreatedNotificationPayload)
-	case NotificationTypeConnectionUpdated:
-		return new(ConnectionUpdatedNotificationPayload)
-	case NotificationTypeConnectionRefreshed:
-		return new(ConnectionRefreshedNotificationPayload)
-	case NotificationTypeConnectionDeleted:
-		return new(ConnectionDeletedNotificationPayload)
-	case NotificationTypeConnectionError:
-		return new(ConnectionErrorNotificationPayload)
+// notificationCodecs are the decoders of the payload types, by notification type.
+var notificationCodecs = sync.OnceValue(func() map[NotificationType]*codec {
+	m := map[NotificationType]*codec{}
+	for nt, t := range map[NotificationType]reflect.Type{
+		NotificationTypeConnectionCreated:   reflect.TypeFor[ConnectionCreatedNotificationPayload](),
+		NotificationTypeConnectionUpdated:   reflect.TypeFor[ConnectionUpdatedNotificationPayload](),
+		NotificationTypeConnectionRefreshed: reflect.TypeFor[ConnectionRefreshedNotificationPayload](),
+		NotificationTypeConnectionDeleted:   reflect.TypeFor[ConnectionDeletedNotificationPayload](),
+		NotificationTypeConnectionError:     reflect.TypeFor[ConnectionErrorNotificationPayload](),
+	} {
+		m[nt] = codecOf(t)
 	}
-	return nil
-}
+	return m
+})

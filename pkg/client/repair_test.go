@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
-
-	"github.com/ampersand-sdk/ampersand-go/gen"
 )
 
 // The oracle of the repair fuzz target (FuzzDecodeRepair): a connection with every property set, one of
@@ -173,39 +171,4 @@ func marshal(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// Every type a success body or a notification decodes into goes through the decoding policy: a null in its
-// place is an issue (json's default decoding, which a type without its hook would get, takes null silently).
-func TestEveryModelTypeIsHooked(t *testing.T) {
-	seen := map[reflect.Type]bool{}
-	var walk func(reflect.Type)
-	walk = func(typ reflect.Type) {
-		if seen[typ] {
-			return
-		}
-		seen[typ] = true
-		rep := &report{}
-		d := newDecoder(strings.NewReader("null"), rep)
-		defer d.release()
-		if err := d.value(reflect.New(typ).Interface()); err != nil || len(rep.issues) != 1 || rep.issues[0].Kind != DecodeIssueNull {
-			t.Errorf("%v: null decoded with %v and issues %v, want one null issue: the type has no hook", typ, err, rep.issues)
-		}
-		switch typ.Kind() {
-		case reflect.Struct:
-			for i := range typ.NumField() {
-				if typ != reflect.TypeFor[time.Time]() {
-					walk(typ.Field(i).Type)
-				}
-			}
-		case reflect.Slice, reflect.Map:
-			walk(typ.Elem())
-		}
-	}
-	walk(reflect.TypeFor[Connection]())
-	walk(reflect.TypeFor[gen.CustomAuthConnectResponse]())
-	for _, nt := range []NotificationType{NotificationTypeConnectionCreated, NotificationTypeConnectionUpdated,
-		NotificationTypeConnectionRefreshed, NotificationTypeConnectionDeleted, NotificationTypeConnectionError} {
-		walk(reflect.TypeOf(newPayload(nt)).Elem())
-	}
 }
