@@ -19,7 +19,7 @@ import (
 )
 
 // v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
-// the tokenizer of the generated decoders (decoder.go) and the decoding of problem documents use them.
+// the tokenizer of the success bodies (decode.go) and the decoding of problem documents use them.
 var v1Semantics = jsonv2.JoinOptions(
 	jsonv2.MatchCaseInsensitiveNames(true),
 	jsonv1.MatchCaseSensitiveDelimiter(true),
