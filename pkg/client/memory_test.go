@@ -16,7 +16,7 @@ import (
 	"testing/iotest"
 )
 
-// The memory bound of decoding (decode.go): a success body of B bytes allocates at most
+// The memory bound of decoding (decoder.go): a success body of B bytes allocates at most
 // maxAmplification·B + decodeSlack, whatever an attacker puts in it. Each body below is crafted to turn few
 // bytes into much memory; each is about 24 MiB, so that the bound's constant is small beside it. The test
 // measures what decoding really allocates (runtime.MemStats.TotalAlloc), not what the decoder charged.

@@ -1,0 +1,204 @@
+package client
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"reflect"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// The state of one body's decoding (decode.go walks the models with it). It also bounds what a body can
+// cost: every allocation the decoding makes is charged to a budget of maxAmplification bytes per body byte
+// read so far, plus decodeSlack — a body crafted to decode into much more memory than it occupies (tiny list
+// elements, arrays of empty strings, maps of tiny entries, values that are all issues) fails instead of
+// exhausting memory; and no JSON token may exceed maxTokenBytes (bodyReader enforces it), which bounds what
+// the streaming decoder buffers.
+
+const (
+	maxAmplification = 4        // bytes the decoding of a success body may allocate per body byte
+	decodeSlack      = 16 << 20 // and beyond: the decoder's buffers, room to size a list (listReserve)
+	maxTokenBytes    = 1 << 20  // the longest JSON string or number (or value of the wrong type) of a body
+)
+
+var (
+	errAmplified = fmt.Errorf("decoding the reply would allocate more than %d bytes per byte received; a "+
+		"legitimate reply never does", maxAmplification)
+	errTokenTooLarge = fmt.Errorf("the reply holds a JSON value longer than %d bytes", maxTokenBytes)
+	errNotJSON       = errors.New("empty body") // the cause for a body that holds no JSON value at all
+)
+
+// decoder holds the state of one body's decoding. Decoders are pooled.
+type decoder struct {
+	dec     *jsontext.Decoder
+	used    int64                             // bytes charged to the allocation budget
+	strs    [256]string                       // interned short strings (as json v2 does): repeated IDs cost nothing
+	scratch []byte                            // unquoting buffer
+	body    *bodyReader                       // the body whose token guard this decoder armed
+	rep     *report                           // where issues go
+	maps    map[reflect.Type][2]reflect.Value // see mapping
+}
+
+var decoders = sync.Pool{New: func() any {
+	return &decoder{dec: jsontext.NewDecoder(noBody{}, v1Semantics), maps: map[reflect.Type][2]reflect.Value{}}
+}}
+
+// noBody is an empty reader without state, which pooled decoders hold between uses.
+type noBody struct{}
+
+func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
+
+// newDecoder returns a decoder reading r (a *bodyReader, whose token guard it arms, or any reader), which
+// records issues in rep.
+func newDecoder(r io.Reader, rep *report) *decoder {
+	d := decoders.Get().(*decoder)
+	d.dec.Reset(r, v1Semantics)
+	d.used, d.rep = 0, rep
+	if br, ok := bodyOf(r); ok {
+		br.dec, d.body = d.dec, br
+	}
+	return d
+}
+
+// release returns d to the pool; d must not be used afterwards.
+func (d *decoder) release() {
+	if d.body != nil {
+		d.body.dec, d.body = nil, nil
+	}
+	d.dec.Reset(noBody{}, v1Semantics) // drop the body (jsontext refuses a nil reader)
+	if cap(d.scratch) > 64<<10 {
+		d.scratch = nil
+	}
+	d.rep = nil
+	decoders.Put(d)
+}
+
+// decodeProblem is a decoding failure at a JSON pointer of the body.
+type decodeProblem struct {
+	pointer, msg string
+	err          error // the underlying cause, if any
+}
+
+func (e *decodeProblem) Error() string {
+	s := e.pointer + ": " + e.msg
+	if e.pointer == "" {
+		s = "the body: " + e.msg
+	}
+	if e.err != nil {
+		return s + ": " + e.err.Error()
+	}
+	return s
+}
+
+func (e *decodeProblem) Unwrap() error { return e.err }
+
+// fail returns a decodeProblem at the value just read.
+func (d *decoder) fail(msg string, err error) error {
+	return &decodeProblem{pointer: string(d.dec.StackPointer()), msg: msg, err: err}
+}
+
+// charge adds n bytes to the allocation budget and fails when it is exceeded.
+func (d *decoder) charge(n int64) error {
+	if d.used += n; d.used > maxAmplification*d.dec.InputOffset()+decodeSlack {
+		return d.fail("refused", errAmplified)
+	}
+	return nil
+}
+
+// start checks that the body holds a value of kind want ('{' or '['), and reads the '[' of a list: what
+// would fail the whole body (another shape, null, no JSON at all) is an error, not an issue.
+func (d *decoder) start(r io.Reader, want jsontext.Kind, what string) error {
+	k := d.dec.PeekKind()
+	if k == want && want == '{' {
+		return nil
+	}
+	_, err := d.dec.ReadToken()
+	switch br, ok := bodyOf(r); {
+	case err != nil && ok && br.read == 0 && br.readErr == nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		return errNotJSON
+	case err != nil:
+		return err
+	case k != want:
+		return d.fail("expected "+what+", found "+map[jsontext.Kind]string{'n': "null", 't': "a boolean", 'f': "a boolean",
+			'"': "a string", '0': "a number", '{': "an object", '[': "an array"}[k], nil)
+	}
+	return nil
+}
+
+// end reports trailing data after the value.
+func (d *decoder) end() error {
+	switch _, err := d.dec.ReadToken(); {
+	case err == io.EOF:
+		return nil
+	case err == nil:
+		return d.fail("unexpected data after the JSON value", nil)
+	default:
+		return fmt.Errorf("after the JSON value: %w", err)
+	}
+}
+
+// more reports whether the object or array being read has another member or element.
+func (d *decoder) more() bool {
+	k := d.dec.PeekKind()
+	return k != '}' && k != ']' && k != 0
+}
+
+// close reads the end of an object or array (or the error that stopped more).
+func (d *decoder) close() error {
+	_, err := d.dec.ReadToken()
+	return err
+}
+
+// unquote returns the text of a JSON string read by ReadValue (so well-formed): the bytes between the quotes
+// when they need no decoding, else a decoded copy in the scratch buffer, with invalid UTF-8 replaced by
+// U+FFFD as encoding/json does.
+func (d *decoder) unquote(v jsontext.Value) []byte {
+	if in := v[1 : len(v)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+		return in
+	}
+	d.scratch, _ = jsontext.AppendUnquote(d.scratch[:0], v) // the only possible error is the invalid UTF-8 replaced
+	return d.scratch
+}
+
+// makeString returns b as a string, interning short ones, and charges what it allocates.
+func (d *decoder) makeString(b []byte) (string, error) {
+	if len(b) < 2 {
+		return string(b), nil // the runtime has every 0- and 1-byte string
+	}
+	var slot *string
+	if len(b) <= 256 {
+		if slot = &d.strs[internHash(b)%uint32(len(d.strs))]; *slot == string(b) {
+			return *slot, nil
+		}
+	}
+	s := string(b)
+	if slot != nil {
+		*slot = s
+	}
+	return s, d.charge(stringCost(len(b)))
+}
+
+// internHash hashes a string's fixed-size prefix and suffix (json v2's string cache does the same).
+func internHash(b []byte) uint32 {
+	var lo, hi uint64
+	switch {
+	case len(b) >= 8:
+		lo, hi = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[len(b)-8:])
+	case len(b) >= 4:
+		lo, hi = uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[len(b)-4:]))
+	default:
+		lo, hi = uint64(binary.LittleEndian.Uint16(b)), uint64(binary.LittleEndian.Uint16(b[len(b)-2:]))
+	}
+	h := uint32(lo)*0x9e3779b1 ^ uint32(lo>>32)*0x85ebca77 ^ bits.RotateLeft32(uint32(hi)*0xc2b2ae3d^uint32(hi>>32)*0x27d4eb2f, 13)
+	return h ^ h>>15
+}
+
+// stringCost is at least what allocating an n-byte string costs: its size class rounds it up by at most a
+// quarter (8-byte granularity below 16 bytes).
+func stringCost(n int) int64 { return int64((n + n/4 + 7) &^ 7) }
