@@ -40,7 +40,7 @@ type decoder struct {
 	used    int64                             // bytes charged to the allocation budget
 	strs    [256]string                       // interned short strings (as json v2 does): repeated IDs cost nothing
 	scratch []byte                            // unquoting buffer
-	body    *bodyReader                       // the body whose token guard this decoder armed
+	in      guard                             // what dec reads
 	rep     *report                           // where issues go
 	maps    map[reflect.Type][2]reflect.Value // see mapping
 }
@@ -54,29 +54,44 @@ type noBody struct{}
 
 func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
 
-// newDecoder returns a decoder reading r (a *bodyReader, whose token guard it arms, or any reader), which
-// records issues in rep.
+// newDecoder returns a decoder reading r, which records issues in rep.
 func newDecoder(r io.Reader, rep *report) *decoder {
 	d := decoders.Get().(*decoder)
-	d.dec.Reset(r, v1Semantics)
+	d.in = guard{r: r, dec: d.dec}
+	d.dec.Reset(&d.in, v1Semantics)
 	d.used, d.rep = 0, rep
-	if br, ok := bodyOf(r); ok {
-		br.dec, d.body = d.dec, br
-	}
 	return d
 }
 
 // release returns d to the pool; d must not be used afterwards.
 func (d *decoder) release() {
-	if d.body != nil {
-		d.body.dec, d.body = nil, nil
-	}
 	d.dec.Reset(noBody{}, v1Semantics) // drop the body (jsontext refuses a nil reader)
 	if cap(d.scratch) > 64<<10 {
 		d.scratch = nil
 	}
-	d.rep = nil
+	d.rep, d.in = nil, guard{}
 	decoders.Put(d)
+}
+
+// guard reads the body for the decoder, never more than tokenGuard ahead of what the decoder has consumed:
+// the decoder buffers a JSON token whole, and one longer than maxTokenBytes fails before it is.
+type guard struct {
+	r    io.Reader
+	dec  *jsontext.Decoder
+	read int64 // bytes read so far
+}
+
+// tokenGuard is how far reading may run ahead of the decoder: one token of maxTokenBytes, plus a read buffer.
+const tokenGuard = maxTokenBytes + 64<<10
+
+func (g *guard) Read(p []byte) (int, error) {
+	room := tokenGuard - (g.read - g.dec.InputOffset())
+	if room <= 0 {
+		return 0, errTokenTooLarge
+	}
+	n, err := g.r.Read(p[:min(int64(len(p)), room)])
+	g.read += int64(n)
+	return n, err
 }
 
 // decodeProblem is a decoding failure at a JSON pointer of the body.
@@ -113,14 +128,14 @@ func (d *decoder) charge(n int64) error {
 
 // start checks that the body holds a value of kind want ('{' or '['), and reads the '[' of a list: what
 // would fail the whole body (another shape, null, no JSON at all) is an error, not an issue.
-func (d *decoder) start(r io.Reader, want jsontext.Kind, what string) error {
+func (d *decoder) start(_ io.Reader, want jsontext.Kind, what string) error {
 	k := d.dec.PeekKind()
 	if k == want && want == '{' {
 		return nil
 	}
 	_, err := d.dec.ReadToken()
-	switch br, ok := bodyOf(r); {
-	case err != nil && ok && br.read == 0 && br.readErr == nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+	switch {
+	case err != nil && d.in.read == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
 		return errNotJSON
 	case err != nil:
 		return err
