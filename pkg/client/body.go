@@ -19,7 +19,7 @@ import (
 )
 
 // v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
-// the tokenizer of the success bodies (decode.go) and the decoding of problem documents use them.
+// the tokenizer of the success bodies (decoder.go) and the decoding of problem documents use them.
 var v1Semantics = jsonv2.JoinOptions(
 	jsonv2.MatchCaseInsensitiveNames(true),
 	jsonv1.MatchCaseSensitiveDelimiter(true),
@@ -32,9 +32,9 @@ var v1Semantics = jsonv2.JoinOptions(
 // errTooLarge is the decode error for a success body longer than the configured limit.
 var errTooLarge = errors.New("response body exceeds the limit (see WithMaxResponseBytes)")
 
-// bodyReader reads a success body for the decoder: it enforces the size limit, records the first transport error (a connection that broke off mid-body is retried like a
-// connection error, a malformed body is not), and keeps the first 64 KiB for DecodeError.Body. Readers are
-// pooled: a call allocates none.
+// bodyReader reads a success body for the decoder: it enforces the size limit, records the first transport
+// error (a connection that broke off mid-body is retried like a connection error, a malformed body is not),
+// and keeps the first 64 KiB for DecodeError.Body. Readers are pooled: a call allocates none.
 type bodyReader struct {
 	r       io.Reader
 	left    int64 // bytes still allowed
