@@ -168,7 +168,7 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 	}
 	for i := range c.fields {
 		if c.fields[i].required && seen&(1<<i) == 0 {
-			if err := d.record(string(d.dec.StackPointer().AppendToken(c.fields[i].name)), DecodeIssueMissing, nil); err != nil {
+			if err := d.missing(c.fields[i].name); err != nil {
 				return got, err
 			}
 		}
