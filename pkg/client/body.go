@@ -19,7 +19,7 @@ import (
 )
 
 // v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
-// the tokenizer of the generated decoders (decoder.go) and the decoding of problem documents use them.
+// the tokenizer of the success bodies (decoder.go) and the decoding of problem documents use them.
 var v1Semantics = jsonv2.JoinOptions(
 	jsonv2.MatchCaseInsensitiveNames(true),
 	jsonv1.MatchCaseSensitiveDelimiter(true),
@@ -32,42 +32,28 @@ var v1Semantics = jsonv2.JoinOptions(
 // errTooLarge is the decode error for a success body longer than the configured limit.
 var errTooLarge = errors.New("response body exceeds the limit (see WithMaxResponseBytes)")
 
-// bodyReader reads a success body for the decoder: it enforces the size limit and the decoder's token
-// bound, records the first transport error (a connection that broke off mid-body is retried like a
-// connection error, a malformed body is not), and keeps the first 64 KiB for DecodeError.Body. Readers are
-// pooled: a call allocates none.
+// bodyReader reads a success body for the decoder: it enforces the size limit, records the first transport
+// error (a connection that broke off mid-body is retried like a connection error, a malformed body is not),
+// and keeps the first 64 KiB for DecodeError.Body. Readers are pooled: a call allocates none.
 type bodyReader struct {
 	r       io.Reader
 	left    int64 // bytes still allowed
 	read    int64 // bytes read so far
 	readErr error // the first error from r other than io.EOF
 	head    bytes.Buffer
-	dec     *jsontext.Decoder // when set, the decoder reading this body: see Read
-	ctx     context.Context   // the attempt's: see alive
+	ctx     context.Context // the attempt's: see alive
 }
 
 var bodyReaders = sync.Pool{New: func() any { return new(bodyReader) }}
 
 func newBodyReader(r io.Reader, limit int64) *bodyReader {
 	b := bodyReaders.Get().(*bodyReader)
-	b.r, b.left, b.read, b.readErr, b.dec, b.ctx = r, limit, 0, nil, nil, nil
+	b.r, b.left, b.read, b.readErr, b.ctx = r, limit, 0, nil, nil
 	b.head.Reset()
 	return b
 }
 
-// tokenGuard is how far reading may run ahead of what the decoder has consumed: one token of maxTokenBytes,
-// plus a read buffer in between.
-const tokenGuard = maxTokenBytes + bigBody
-
 func (b *bodyReader) Read(p []byte) (int, error) {
-	if b.dec != nil {
-		room := tokenGuard - (b.read - b.dec.InputOffset())
-		if room <= 0 {
-			// The decoder holds more than any single token may be long: refuse before it grows further.
-			return 0, errTokenTooLarge
-		}
-		p = p[:min(int64(len(p)), room)]
-	}
 	if b.left <= 0 {
 		var one [1]byte
 		n, err := b.r.Read(one[:])
@@ -132,7 +118,7 @@ func (b *bodyReader) alive() error {
 
 // release returns b to the pool; b must not be used afterwards.
 func (b *bodyReader) release() {
-	b.r, b.dec, b.ctx = nil, nil, nil
+	b.r, b.ctx = nil, nil
 	if b.head.Cap() <= 2*maxErrorBody {
 		bodyReaders.Put(b)
 	}
@@ -234,14 +220,7 @@ func decodeList(r io.Reader, length int64, rep *report, out *[]Connection) error
 func buffered(r io.Reader) (io.Reader, func()) {
 	br := bigReaders.Get().(*bufio.Reader)
 	br.Reset(r)
-	return bufferedBody{br, r}, func() { br.Reset(nil); bigReaders.Put(br) }
-}
-
-// bufferedBody reads through a bufio.Reader while keeping the body reader visible, so that newDecoder arms
-// its token guard.
-type bufferedBody struct {
-	*bufio.Reader
-	body io.Reader
+	return br, func() { br.Reset(nil); bigReaders.Put(br) }
 }
 
 // listBuilder collects a list's elements under the decoder's allocation budget. Every element is charged
@@ -331,10 +310,8 @@ func presize(length, per int64) int {
 	return int(est + est/16)
 }
 
+// bodyOf returns r as the body reader of a success body, if it is one.
 func bodyOf(r io.Reader) (*bodyReader, bool) {
-	if bb, ok := r.(bufferedBody); ok {
-		r = bb.body
-	}
 	br, ok := r.(*bodyReader)
 	return br, ok
 }

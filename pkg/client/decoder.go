@@ -8,36 +8,24 @@ import (
 	"io"
 	"math/bits"
 	"reflect"
-	"strings"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Success bodies are read by a streaming jsontext.Decoder, value by value, into the models of package gen
-// (decode.go walks them). Besides the repairs and reports of the decoding policy (see DecodeIssue), the
-// decoder below bounds what a body can cost:
-//
-//   - every allocation the decoding makes is charged to a budget of maxAmplification bytes per body byte read
-//     so far, plus decodeSlack: a body crafted to decode into much more memory than it occupies (tiny list
-//     elements, arrays of empty strings, maps of tiny entries, values that are all issues) fails instead of
-//     exhausting memory; an element that is left out is charged all the same;
-//   - no single JSON token (a string or number) may exceed maxTokenBytes (bodyReader enforces it), which bounds
-//     what the streaming decoder buffers.
+// The state of one body's decoding (decode.go walks the models with it). It also bounds what a body can
+// cost: every allocation the decoding makes is charged to a budget of maxAmplification bytes per body byte
+// read so far, plus decodeSlack — a body crafted to decode into much more memory than it occupies (tiny list
+// elements, arrays of empty strings, maps of tiny entries, values that are all issues) fails instead of
+// exhausting memory; and no JSON token may exceed maxTokenBytes (bodyReader enforces it), which bounds what
+// the streaming decoder buffers.
 
-// maxAmplification is how many bytes of memory the decoding of a success body may allocate per body byte.
-const maxAmplification = 4
-
-// decodeSlack is the allocation every body may make beyond maxAmplification times its size: the decoder's
-// own buffers (bounded by maxTokenBytes), and room to size a list's slice from the announced length before
-// the body arrives (listReserve, about 12,000 connections).
-const decodeSlack = 16 << 20
-
-// maxTokenBytes bounds a single JSON string or number of a success body, and a value of the wrong type (which
-// is read whole, for its DecodeIssue).
-const maxTokenBytes = 1 << 20
+const (
+	maxAmplification = 4        // bytes the decoding of a success body may allocate per body byte
+	decodeSlack      = 16 << 20 // and beyond: the decoder's buffers, room to size a list (listReserve)
+	maxTokenBytes    = 1 << 20  // the longest JSON string or number (or value of the wrong type) of a body
+)
 
 var (
 	errAmplified = fmt.Errorf("decoding the reply would allocate more than %d bytes per byte received; a "+
@@ -50,61 +38,77 @@ var (
 type decoder struct {
 	dec     *jsontext.Decoder
 	used    int64                             // bytes charged to the allocation budget
-	strs    [256]string                       // interned short strings (as encoding/json/v2 does): repeated IDs cost nothing
-	scratch []byte                            // unquoting and pointer buffer
-	body    *bodyReader                       // the body whose token guard this decoder armed
+	strs    [256]string                       // interned short strings (as json v2 does): repeated IDs cost nothing
+	scratch []byte                            // unquoting buffer
+	in      guard                             // what dec reads
 	rep     *report                           // where issues go
-	maps    map[reflect.Type][2]reflect.Value // see mapEntry
+	maps    map[reflect.Type][2]reflect.Value // see mapping
 }
 
-var decoders = sync.Pool{New: func() any { return &decoder{dec: jsontext.NewDecoder(noBody{}, v1Semantics)} }}
+var decoders = sync.Pool{New: func() any {
+	return &decoder{dec: jsontext.NewDecoder(noBody{}, v1Semantics), maps: map[reflect.Type][2]reflect.Value{}}
+}}
 
 // noBody is an empty reader without state, which pooled decoders hold between uses.
 type noBody struct{}
 
 func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
 
-// newDecoder returns a decoder reading r (a *bodyReader, whose token guard it arms, or any reader), which
-// records issues in rep.
+// newDecoder returns a decoder reading r, which records issues in rep.
 func newDecoder(r io.Reader, rep *report) *decoder {
 	d := decoders.Get().(*decoder)
-	d.dec.Reset(r, v1Semantics)
+	d.in = guard{r: r, dec: d.dec}
+	d.dec.Reset(&d.in, v1Semantics)
 	d.used, d.rep = 0, rep
-	if br, ok := bodyOf(r); ok {
-		br.dec, d.body = d.dec, br
-	}
 	return d
 }
 
 // release returns d to the pool; d must not be used afterwards.
 func (d *decoder) release() {
-	if d.body != nil {
-		d.body.dec, d.body = nil, nil
-	}
 	d.dec.Reset(noBody{}, v1Semantics) // drop the body (jsontext refuses a nil reader)
 	if cap(d.scratch) > 64<<10 {
 		d.scratch = nil
 	}
-	d.rep = nil
+	d.rep, d.in = nil, guard{}
 	decoders.Put(d)
+}
+
+// guard reads the body for the decoder, never more than tokenGuard ahead of what the decoder has consumed:
+// the decoder buffers a JSON token whole, and one longer than maxTokenBytes fails before it is.
+type guard struct {
+	r    io.Reader
+	dec  *jsontext.Decoder
+	read int64 // bytes read so far
+}
+
+// tokenGuard is how far reading may run ahead of the decoder: one token of maxTokenBytes, plus a read buffer.
+const tokenGuard = maxTokenBytes + 64<<10
+
+func (g *guard) Read(p []byte) (int, error) {
+	room := tokenGuard - (g.read - g.dec.InputOffset())
+	if room <= 0 {
+		return 0, errTokenTooLarge
+	}
+	n, err := g.r.Read(p[:min(int64(len(p)), room)])
+	g.read += int64(n)
+	return n, err
 }
 
 // decodeProblem is a decoding failure at a JSON pointer of the body.
 type decodeProblem struct {
-	pointer string
-	msg     string
-	err     error // the underlying cause, if any
+	pointer, msg string
+	err          error // the underlying cause, if any
 }
 
 func (e *decodeProblem) Error() string {
-	at := e.pointer
-	if at == "" {
-		at = "the body"
+	s := e.pointer + ": " + e.msg
+	if e.pointer == "" {
+		s = "the body: " + e.msg
 	}
 	if e.err != nil {
-		return at + ": " + e.msg + ": " + e.err.Error()
+		return s + ": " + e.err.Error()
 	}
-	return at + ": " + e.msg
+	return s
 }
 
 func (e *decodeProblem) Unwrap() error { return e.err }
@@ -116,30 +120,42 @@ func (d *decoder) fail(msg string, err error) error {
 
 // charge adds n bytes to the allocation budget and fails when it is exceeded.
 func (d *decoder) charge(n int64) error {
-	d.used += n
-	if d.used > maxAmplification*d.dec.InputOffset()+decodeSlack {
+	if d.used += n; d.used > maxAmplification*d.dec.InputOffset()+decodeSlack {
 		return d.fail("refused", errAmplified)
 	}
 	return nil
 }
 
-// kindName names a JSON value's kind for error messages.
-func kindName(k jsontext.Kind) string {
-	switch k {
-	case 'n':
-		return "null"
-	case 't', 'f':
-		return "a boolean"
-	case '"':
-		return "a string"
-	case '0':
-		return "a number"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
+// start checks that the body holds a value of kind want ('{' or '['), and reads the '[' of a list: what
+// would fail the whole body (another shape, null, no JSON at all) is an error, not an issue.
+func (d *decoder) start(_ io.Reader, want jsontext.Kind, what string) error {
+	k := d.dec.PeekKind()
+	if k == want && want == '{' {
+		return nil
 	}
-	return "nothing"
+	_, err := d.dec.ReadToken()
+	switch {
+	case err != nil && d.in.read == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		return errNotJSON
+	case err != nil:
+		return err
+	case k != want:
+		return d.fail("expected "+what+", found "+map[jsontext.Kind]string{'n': "null", 't': "a boolean", 'f': "a boolean",
+			'"': "a string", '0': "a number", '{': "an object", '[': "an array"}[k], nil)
+	}
+	return nil
+}
+
+// end reports trailing data after the value.
+func (d *decoder) end() error {
+	switch _, err := d.dec.ReadToken(); {
+	case err == io.EOF:
+		return nil
+	case err == nil:
+		return d.fail("unexpected data after the JSON value", nil)
+	default:
+		return fmt.Errorf("after the JSON value: %w", err)
+	}
 }
 
 // more reports whether the object or array being read has another member or element.
@@ -158,8 +174,7 @@ func (d *decoder) close() error {
 // when they need no decoding, else a decoded copy in the scratch buffer, with invalid UTF-8 replaced by
 // U+FFFD as encoding/json does.
 func (d *decoder) unquote(v jsontext.Value) []byte {
-	in := v[1 : len(v)-1]
-	if bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+	if in := v[1 : len(v)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
 		return in
 	}
 	d.scratch, _ = jsontext.AppendUnquote(d.scratch[:0], v) // the only possible error is the invalid UTF-8 replaced
@@ -173,8 +188,7 @@ func (d *decoder) makeString(b []byte) (string, error) {
 	}
 	var slot *string
 	if len(b) <= 256 {
-		slot = &d.strs[internHash(b)%uint32(len(d.strs))]
-		if *slot == string(b) {
+		if slot = &d.strs[internHash(b)%uint32(len(d.strs))]; *slot == string(b) {
 			return *slot, nil
 		}
 	}
@@ -185,7 +199,7 @@ func (d *decoder) makeString(b []byte) (string, error) {
 	return s, d.charge(stringCost(len(b)))
 }
 
-// internHash hashes a string's fixed-size prefix and suffix (encoding/json/v2's string cache does the same).
+// internHash hashes a string's fixed-size prefix and suffix (json v2's string cache does the same).
 func internHash(b []byte) uint32 {
 	var lo, hi uint64
 	switch {
@@ -203,56 +217,3 @@ func internHash(b []byte) uint32 {
 // stringCost is at least what allocating an n-byte string costs: its size class rounds it up by at most a
 // quarter (8-byte granularity below 16 bytes).
 func stringCost(n int) int64 { return int64((n + n/4 + 7) &^ 7) }
-
-// mapEntryCost is what one entry of a map with keys and values of these sizes may allocate, growth
-// included: a slot and its control byte, at the 7/16 load of a table that has just doubled, twice (the
-// tables outgrown on the way).
-func mapEntryCost(keySize, valueSize uintptr) int64 {
-	return int64(2 * (keySize + valueSize + 1) * 16 / 7)
-}
-
-// matchFold finds name among a struct's JSON names case-insensitively, as encoding/json does after an exact
-// match failed (strings.EqualFold, '-' and '_' significant); -1 when none matches.
-func matchFold(name []byte, names []string) int {
-	s := unsafe.String(unsafe.SliceData(name), len(name)) // EqualFold does not keep it
-	for i, n := range names {
-		if strings.EqualFold(s, n) {
-			return i
-		}
-	}
-	return -1
-}
-
-// end reports trailing data after the value.
-func (d *decoder) end() error {
-	switch _, err := d.dec.ReadToken(); {
-	case err == io.EOF:
-		return nil
-	case err == nil:
-		return d.fail("unexpected data after the JSON value", nil)
-	default:
-		return fmt.Errorf("after the JSON value: %w", err)
-	}
-}
-
-// start checks that the body holds a value of kind want ('{' or '['), and reads the '[' of a list: what
-// would fail the whole body (another shape, null, no JSON at all) is an error, not an issue.
-func (d *decoder) start(r io.Reader, want jsontext.Kind, what string) error {
-	k := d.dec.PeekKind()
-	if k == want && want == '{' {
-		return nil
-	}
-	_, err := d.dec.ReadToken()
-	switch {
-	case err != nil:
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			if br, ok := bodyOf(r); ok && br.read == 0 && br.readErr == nil {
-				return errNotJSON
-			}
-		}
-		return err
-	case k != want:
-		return d.fail("expected "+what+", found "+kindName(k), nil)
-	}
-	return nil
-}

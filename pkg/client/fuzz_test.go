@@ -10,67 +10,31 @@ import (
 	"math/big"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
 )
 
 // Fuzz targets for every decoder of server output. `make fuzz` runs each for FUZZTIME (10 s in CI); plain
-// `go test` runs their seeds: the spec's examples, the hand-written edge cases below, and testdata/fuzz.
+// `go test` runs their seeds: the spec's examples (testdata/examples), the hand-written edge cases below, and testdata/fuzz.
 
 // specExamples returns the JSON examples of the spec's operations, sorted: request and 2xx response bodies
-// (success) and error response bodies (problems).
+// (success) and error response bodies (problems), from testdata/examples (internal/contract's
+// TestFuzzSeedsAreTheSpecExamples checks that they are the spec's).
 var specExamples = sync.OnceValues(func() (success, problems [][]byte) {
-	doc, err := spec.Load()
-	if err != nil {
-		panic(err)
-	}
-	add := func(dst *[][]byte, content openapi3.Content) {
-		for _, mt := range content {
-			values := []any{mt.Example}
-			for _, ex := range mt.Examples {
-				if ex != nil && ex.Value != nil {
-					values = append(values, ex.Value.Value)
-				}
-			}
-			for _, v := range values {
-				if b, err := json.Marshal(v); v != nil && err == nil {
-					*dst = append(*dst, b)
-				}
-			}
+	read := func(name string) [][]byte {
+		data, err := os.ReadFile("testdata/examples/" + name)
+		if err != nil {
+			panic(err)
 		}
+		return bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
 	}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				add(&success, op.RequestBody.Value.Content)
-			}
-			for code, resp := range op.Responses.Map() {
-				if resp.Value == nil {
-					continue
-				}
-				if strings.HasPrefix(code, "2") {
-					add(&success, resp.Value.Content)
-				} else {
-					add(&problems, resp.Value.Content)
-				}
-			}
-		}
-	}
-	for _, s := range []*[][]byte{&success, &problems} {
-		slices.SortFunc(*s, bytes.Compare)
-		*s = slices.CompactFunc(*s, bytes.Equal)
-	}
-	return success, problems
+	return read("success.jsonl"), read("problems.jsonl")
 })
 
 // fuzzKey is the API key of the fuzzed client; seeds echo it in bodies.

@@ -2,15 +2,13 @@ package client
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-json-experiment/json/jsontext"
-
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
 )
 
 // The fuzz targets' oracle for required properties, written independently of the generated decoders: it
@@ -77,43 +75,25 @@ func parseTree(data []byte) (*node, bool) {
 	return root, true
 }
 
-var connectionSchema = sync.OnceValue(func() *openapi3.SchemaRef {
-	doc, err := spec.Load()
-	if err != nil {
-		panic(err)
-	}
-	return doc.Components.Schemas["Connection"]
-})
-
-// schemaParts merges a schema's allOf members.
-func schemaParts(ref *openapi3.SchemaRef) (props map[string]*openapi3.SchemaRef, required []string, values *openapi3.SchemaRef) {
-	props = map[string]*openapi3.SchemaRef{}
-	var walk func(s *openapi3.Schema)
-	walk = func(s *openapi3.Schema) {
-		for _, sub := range s.AllOf {
-			walk(sub.Value)
-		}
-		for k, v := range s.Properties {
-			props[k] = v
-		}
-		required = append(required, s.Required...)
-		if s.AdditionalProperties.Schema != nil {
-			values = s.AdditionalProperties.Schema
+// properties returns the JSON properties of a model type, by name, and the names of the required ones: the
+// fields oapi-codegen wrote without omitzero, which it writes on the optional properties only.
+func properties(t reflect.Type) (props map[string]reflect.Type, required []string) {
+	props = map[string]reflect.Type{}
+	for i := range t.NumField() {
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		props[name] = t.Field(i).Type
+		if !slices.Contains(strings.Split(opts, ","), "omitzero") {
+			required = append(required, name)
 		}
 	}
-	walk(ref.Value)
-	return props, required, values
+	return props, required
 }
 
 // complete reports whether the objects objs (one value, merged from its occurrences) have every property that
-// schema ref requires, recursively.
-func complete(ref *openapi3.SchemaRef, objs []*node) bool {
-	props, required, _ := schemaParts(ref)
-	names := make([]string, 0, len(props))
-	for k := range props {
-		names = append(names, k)
-	}
-	// occurrences[p]: the non-null values of property p, in order.
+// the struct type t requires, recursively.
+func complete(t reflect.Type, objs []*node) bool {
+	props, required := properties(t)
+	// occurrences[p]: the values of property p, in order.
 	occurrences := map[string][]*node{}
 	for _, o := range objs {
 		for _, m := range o.members {
@@ -121,7 +101,7 @@ func complete(ref *openapi3.SchemaRef, objs []*node) bool {
 			if _, ok := props[m.name]; ok {
 				p = m.name
 			} else {
-				for _, n := range names {
+				for n := range props {
 					if strings.EqualFold(n, m.name) {
 						p = n
 					}
@@ -139,14 +119,13 @@ func complete(ref *openapi3.SchemaRef, objs []*node) bool {
 	}
 	for p, occ := range occurrences {
 		sub := props[p]
-		subProps, _, values := schemaParts(sub)
 		objs := slices.DeleteFunc(slices.Clone(occ), func(n *node) bool { return n.kind == 'n' })
 		switch {
-		case len(subProps) > 0 && len(objs) > 0:
+		case sub.Kind() == reflect.Struct && sub != reflect.TypeFor[time.Time]() && len(objs) > 0:
 			if !complete(sub, objs) {
 				return false
 			}
-		case values != nil && len(values.Value.Properties) > 0:
+		case sub.Kind() == reflect.Map && sub.Elem().Kind() == reflect.Struct:
 			last := map[string]*node{}
 			for _, o := range occ {
 				if o.kind == 'n' {
@@ -157,7 +136,7 @@ func complete(ref *openapi3.SchemaRef, objs []*node) bool {
 				}
 			}
 			for _, v := range last {
-				if v.kind != '{' || !complete(values, []*node{v}) {
+				if v.kind != '{' || !complete(sub.Elem(), []*node{v}) {
 					return false
 				}
 			}
@@ -174,13 +153,13 @@ func hasRequired(t *testing.T, data []byte, list bool) bool {
 		t.Fatalf("json.Unmarshal accepted %q, which the oracle cannot parse", data)
 	}
 	if !list {
-		return root.kind == '{' && complete(connectionSchema(), []*node{root})
+		return root.kind == '{' && complete(reflect.TypeFor[Connection](), []*node{root})
 	}
 	if root.kind != '[' {
 		return false
 	}
 	for _, e := range root.elems {
-		if e.kind != '{' || !complete(connectionSchema(), []*node{e}) {
+		if e.kind != '{' || !complete(reflect.TypeFor[Connection](), []*node{e}) {
 			return false
 		}
 	}

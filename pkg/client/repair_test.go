@@ -2,6 +2,7 @@ package client
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,31 +130,30 @@ func replacement(cur any, m mutation) any {
 	return "x"
 }
 
-// requiredAt reports whether the spec requires the property at p (false for an array element or a map entry).
+// requiredAt reports whether the model requires the property at p (false for an array element or a map
+// entry): see properties.
 func requiredAt(t *testing.T, p string) bool {
-	ref := connectionSchema()
+	typ := reflect.TypeFor[Connection]()
 	tokens := strings.Split(p, "/")[1:]
 	for i, tok := range tokens {
-		props, required, values := schemaParts(ref)
 		last := i == len(tokens)-1
-		switch {
-		case props[tok] != nil:
+		switch typ.Kind() {
+		case reflect.Struct:
+			props, required := properties(typ)
+			if props[tok] == nil {
+				t.Fatalf("the model has no property at %s (%s)", p, tok)
+			}
 			if last {
 				return slices.Contains(required, tok)
 			}
-			ref = props[tok]
-		case values != nil:
+			typ = props[tok]
+		case reflect.Map, reflect.Slice:
 			if last {
 				return false
 			}
-			ref = values
-		case ref.Value.Items != nil:
-			if last {
-				return false
-			}
-			ref = ref.Value.Items
+			typ = typ.Elem()
 		default:
-			t.Fatalf("the spec has no property at %s (%s)", p, tok)
+			t.Fatalf("the model has no property at %s (%s)", p, tok)
 		}
 	}
 	return false
