@@ -11,7 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/ampersand-sdk/ampersand-go/internal/spec"
+	"github.com/ampersand-sdk/ampersand-go/api"
 )
 
 var updateSeeds = flag.Bool("update", false, "rewrite pkg/client/testdata/examples from the spec")
@@ -21,7 +21,7 @@ var updateSeeds = flag.Bool("update", false, "rewrite pkg/client/testdata/exampl
 // request and 2xx response bodies in success.jsonl, error response bodies in problems.jsonl. After a change
 // of the spec's examples: go test ./internal/contract -run TestFuzzSeedsAreTheSpecExamples -update.
 func TestFuzzSeedsAreTheSpecExamples(t *testing.T) {
-	doc, err := spec.Load()
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPIYAML())
 	if err != nil {
 		t.Fatal(err)
 	}
