@@ -59,7 +59,7 @@ func decodeEach(r io.Reader, rep *report, yield func(*Connection) bool) (int, er
 	defer done()
 	d := newDecoder(br, rep)
 	defer d.release()
-	if err := d.start(br, '[', "an array of connections"); err != nil {
+	if err := d.start('[', "an array of connections"); err != nil {
 		return 0, err
 	}
 	n := 0

@@ -139,7 +139,7 @@ var (
 func decodeConnectionBody(r io.Reader, rep *report, v *Connection) error {
 	d := newDecoder(r, rep)
 	defer d.release()
-	if err := d.start(r, '{', "a connection object"); err != nil {
+	if err := d.start('{', "a connection object"); err != nil {
 		return err
 	}
 	if err := d.connection(v); err != nil {
@@ -187,7 +187,7 @@ func decodeList(r io.Reader, length int64, rep *report, out *[]Connection) error
 	}
 	d := newDecoder(r, rep)
 	defer d.release()
-	if err := d.start(r, '[', "an array of connections"); err != nil {
+	if err := d.start('[', "an array of connections"); err != nil {
 		return err
 	}
 	l := listBuilder{d: d, length: length}

@@ -208,7 +208,7 @@ func decodeCustomAuthStep(r reply, out **CustomAuthConnectResult) error {
 	var v gen.CustomAuthConnectResponse
 	d := newDecoder(r.body, r.rep)
 	defer d.release()
-	if err := d.start(r.body, '{', "a CustomAuthConnectResponse object"); err != nil {
+	if err := d.start('{', "a CustomAuthConnectResponse object"); err != nil {
 		return err
 	}
 	got, err := d.object(customAuthCodec, reflect.ValueOf(&v).Elem())

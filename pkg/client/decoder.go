@@ -128,7 +128,7 @@ func (d *decoder) charge(n int64) error {
 
 // start checks that the body holds a value of kind want ('{' or '['), and reads the '[' of a list: what
 // would fail the whole body (another shape, null, no JSON at all) is an error, not an issue.
-func (d *decoder) start(_ io.Reader, want jsontext.Kind, what string) error {
+func (d *decoder) start(want jsontext.Kind, what string) error {
 	k := d.dec.PeekKind()
 	if k == want && want == '{' {
 		return nil

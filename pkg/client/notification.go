@@ -77,7 +77,7 @@ func decodeNotification(id string, t time.Time, body []byte, strict bool) (*Noti
 	r := bytes.NewReader(body)
 	d := newDecoder(r, rep)
 	defer d.release()
-	err := d.start(r, '{', "a notification object")
+	err := d.start('{', "a notification object")
 	if err == nil {
 		_, err = d.value(c, payload.Elem())
 	}
