@@ -104,6 +104,10 @@ verify-deps:
 	@bad=$$($(GO) list -deps ./gen ./api ./pkg/client | grep -E 'getkin/kin-openapi|yaml|go\.opentelemetry\.io|/pkg/amptest|ampersand-go/internal' || true); \
 	if [ -n "$$bad" ]; then echo "FAIL the SDK's packages import: $$bad"; exit 1; fi; \
 	echo "ok   pkg/client, gen and api import no OpenAPI, YAML or OpenTelemetry library, nor amptest"
+	@bad=$$($(GO) list -test -deps -f '{{with .Module}}{{.Path}}{{end}}' ./gen ./api ./pkg/client | sort -u | \
+		grep -v -x -e '$(MODULE)' -e github.com/go-json-experiment/json || true); \
+	if [ -n "$$bad" ]; then echo "FAIL pkg/client, gen, api or their tests build with $$bad: go mod tidy puts every such module in the go.sum of every program that imports pkg/client"; exit 1; fi; \
+	echo "ok   pkg/client, gen, api and their tests build with the standard library and go-json-experiment only (a program that imports pkg/client has a go.sum of 2 lines)"
 	@bad=$$($(GO) list -test -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./... | \
 		awk '{for (i = 2; i <= NF; i++) if ($$i == "$(MODULE)/gen") print $$1}' | \
 		grep -v -x -e '$(MODULE)/pkg/client' -e '$(MODULE)/pkg/client_test' -e '$(MODULE)/gen_test' -e '.*\.test' | sort -u || true); \

@@ -9,64 +9,57 @@ import (
 )
 
 func ExampleOAuthService_Connect() {
-	c, srv, _ := newExampleClient()
-	defer srv.Close()
-	ctx := context.Background()
+	c, stop := newExampleClient(0)
+	defer stop()
 
-	u, err := c.OAuth.Connect(ctx, client.OAuthConnectRequest{Params: client.OAuthConnectParams{
+	u, err := c.OAuth.Connect(context.Background(), client.OAuthConnectRequest{Params: client.OAuthConnectParams{
 		ProjectIDOrName: "my-project", Provider: "salesforce", GroupRef: "org-42", ConsumerRef: "user-7",
 	}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	// A web app redirects the customer's browser to u. The fake plays the provider's consent page:
-	conn, err := srv.ApproveOAuth(ctx, u.String())
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(conn.Provider, conn.AuthScheme, conn.Status, conn.Consumer.ConsumerRef)
-	// Output: salesforce oauth2/authorizationCode working user-7
+	// A web app redirects the customer's browser to u, the provider's consent page. Once the customer
+	// grants access, the connection exists (a connection.created notification says so; see Webhook).
+	fmt.Println(u.Host)
+	// Output: login.salesforce.com
 }
 
 func ExampleOAuthService_Update() {
-	c, srv, conn := newExampleClient()
-	defer srv.Close()
-	ctx := context.Background()
+	c, stop := newExampleClient(0)
+	defer stop()
 
-	u, err := c.OAuth.Update(ctx, client.OAuthUpdateRequest{ProjectIDOrName: "my-project", ConnectionID: conn.ID})
+	u, err := c.OAuth.Update(context.Background(), client.OAuthUpdateRequest{ProjectIDOrName: "my-project", ConnectionID: exampleID})
 	if err != nil {
 		log.Fatal(err)
 	}
-	renewed, err := srv.ApproveOAuth(ctx, u.String()) // the customer grants access again
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(renewed.ID == conn.ID, renewed.Status, renewed.OAuth2AuthorizationCode.RefreshToken.Token != "refresh-1")
-	// Output: true working true
+	// The customer grants access again at u: the connection gets new tokens (connection.updated).
+	fmt.Println(u.Scheme, u.Host)
+	// Output: https login.salesforce.com
 }
 
 func ExampleConnectionsService_CustomAuthConnect() {
-	c, srv, _ := newExampleClient()
-	defer srv.Close()
+	c, stop := newExampleClient(0)
+	defer stop()
 	ctx := context.Background()
 
 	step, err := c.Connections.CustomAuthConnect(ctx, client.CustomAuthConnectRequest{Params: client.CustomAuthConnectParams{
-		ProjectIDOrName: "my-project", Provider: "bill", GroupRef: "org-42", ConsumerRef: "user-7",
+		ProjectIDOrName: "my-project", Provider: "microsoft", GroupRef: "group-123", ConsumerRef: "consumer-123",
 		CustomAuth: map[string]any{"userName": "admin@acme.example", "password": "hunter2"},
 	}})
 	for err == nil && step.Redirect != nil {
-		// The browser opens step.Redirect.URL; the provider sends it back to the callback with parameters.
-		params, cerr := srv.CompleteCustomAuth(ctx, step.Redirect.URL.String())
-		if cerr != nil {
-			log.Fatal(cerr)
-		}
+		// The customer's browser opens step.Redirect.URL; the provider sends it back to your callback, whose
+		// query parameters resume the flow.
+		fmt.Println("redirect to", step.Redirect.URL.Host)
+		callback := map[string]string{"tenant": "9e1477fd-54ef-41fe-b747-bc9e6a11a925"}
 		step, err = c.Connections.CustomAuthConnect(ctx, client.CustomAuthConnectRequest{Params: client.CustomAuthConnectParams{
-			ProjectIDOrName: "my-project", SessionID: step.Redirect.SessionID, CallbackParams: params,
+			ProjectIDOrName: "my-project", SessionID: step.Redirect.SessionID, CallbackParams: callback,
 		}})
 	}
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(step.Connection.Provider, step.Connection.Group.GroupRef)
-	// Output: bill org-42
+	fmt.Println(step.Connection.Status, step.Connection.Group.GroupRef)
+	// Output:
+	// redirect to login.microsoftonline.com
+	// working group-123
 }
