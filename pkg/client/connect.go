@@ -75,10 +75,10 @@ var (
 		operation: operation{id: "oauthUpdate", method: http.MethodPatch, route: "/projects/{projectIdOrName}/connections/{connectionId}:oauth-update",
 			accept:     []string{"text/plain, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
-		project: func(r *OAuthUpdateRequest) string { return r.ProjectIDOrName },
-		path:    func(r *OAuthUpdateRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
-		check:   func(r *OAuthUpdateRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
-		decode:  decodeURL,
+		path: func(r *OAuthUpdateRequest) []string {
+			return []string{"ProjectIDOrName", r.ProjectIDOrName, "ConnectionID", r.ConnectionID}
+		},
+		decode: decodeURL,
 	}
 	customAuthConnect = &endpoint[CustomAuthConnectRequest, *CustomAuthConnectResult]{
 		// It may exchange credentials and create a connection: retried only as generateConnection is.

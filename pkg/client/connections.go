@@ -95,9 +95,7 @@ var (
 		operation: operation{id: "listConnections", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections",
 			accept:     []string{"application/json, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxListResponseBytes},
-		project: func(r *ListConnectionsRequest) string { return r.ProjectIDOrName },
-		path:    func(r *ListConnectionsRequest) []string { return []string{r.ProjectIDOrName} },
-		check:   func(r *ListConnectionsRequest) error { return checkID("ProjectIDOrName", r.ProjectIDOrName) },
+		path: func(r *ListConnectionsRequest) []string { return []string{"ProjectIDOrName", r.ProjectIDOrName} },
 		query: func(r *ListConnectionsRequest) []string {
 			return []string{"provider", r.Provider, "groupRef", r.GroupRef, "consumerRef", r.ConsumerRef}
 		},
@@ -107,12 +105,8 @@ var (
 		operation: operation{id: "generateConnection", method: http.MethodPost, route: "/projects/{projectIdOrName}/connections:generate",
 			accept:  []string{"application/json, application/problem+json"},
 			maxBody: DefaultMaxResponseBytes},
-		project: func(r *GenerateConnectionRequest) string { return r.ProjectIDOrName },
-		path:    func(r *GenerateConnectionRequest) []string { return []string{r.ProjectIDOrName} },
+		path: func(r *GenerateConnectionRequest) []string { return []string{"ProjectIDOrName", r.ProjectIDOrName} },
 		check: func(r *GenerateConnectionRequest) error {
-			if err := checkID("ProjectIDOrName", r.ProjectIDOrName); err != nil {
-				return err
-			}
 			if err := requireFields("Params.", "Provider", r.Params.Provider, "GroupRef", r.Params.GroupRef, "ConsumerRef", r.Params.ConsumerRef); err != nil {
 				return err
 			}
@@ -125,12 +119,10 @@ var (
 		operation: operation{id: "getConnection", method: http.MethodGet, route: "/projects/{projectIdOrName}/connections/{connectionId}",
 			accept:     []string{"application/json, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
-		project: func(r *GetConnectionRequest) string { return r.ProjectIDOrName },
-		path:    func(r *GetConnectionRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
+		path: func(r *GetConnectionRequest) []string {
+			return []string{"ProjectIDOrName", r.ProjectIDOrName, "ConnectionID", r.ConnectionID}
+		},
 		check: func(r *GetConnectionRequest) error {
-			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
-				return err
-			}
 			if r.Refresh != "" && !r.Refresh.Valid() {
 				return &ValidationError{Field: "Refresh", Reason: fmt.Sprintf("%q is not a RefreshMode (use RefreshModeForce, RefreshModeIfExpired or leave it empty)", r.Refresh)}
 			}
@@ -145,14 +137,10 @@ var (
 		operation: operation{id: "updateConnection", method: http.MethodPatch, route: "/projects/{projectIdOrName}/connections/{connectionId}",
 			accept:     []string{"application/json, application/problem+json"},
 			idempotent: true, maxBody: DefaultMaxResponseBytes},
-		project: func(r *UpdateConnectionRequest) string { return r.ProjectIDOrName },
-		path:    func(r *UpdateConnectionRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
-		check: func(r *UpdateConnectionRequest) error {
-			if err := checkIDs(r.ProjectIDOrName, r.ConnectionID); err != nil {
-				return err
-			}
-			return checkUpdateMask(r.Params)
+		path: func(r *UpdateConnectionRequest) []string {
+			return []string{"ProjectIDOrName", r.ProjectIDOrName, "ConnectionID", r.ConnectionID}
 		},
+		check:  func(r *UpdateConnectionRequest) error { return checkUpdateMask(r.Params) },
 		body:   func(r *UpdateConnectionRequest) any { return r.Params },
 		decode: decodeOne,
 	}
@@ -160,9 +148,9 @@ var (
 		operation: operation{id: "deleteConnection", method: http.MethodDelete, route: "/projects/{projectIdOrName}/connections/{connectionId}",
 			accept:     []string{"application/problem+json"},
 			idempotent: true},
-		project: func(r *DeleteConnectionRequest) string { return r.ProjectIDOrName },
-		path:    func(r *DeleteConnectionRequest) []string { return []string{r.ProjectIDOrName, r.ConnectionID} },
-		check:   func(r *DeleteConnectionRequest) error { return checkIDs(r.ProjectIDOrName, r.ConnectionID) },
+		path: func(r *DeleteConnectionRequest) []string {
+			return []string{"ProjectIDOrName", r.ProjectIDOrName, "ConnectionID", r.ConnectionID}
+		},
 	}
 )
 
@@ -234,13 +222,6 @@ func checkID(field, id string) error {
 		}
 	}
 	return nil
-}
-
-func checkIDs(project, connection string) error {
-	if err := checkID("ProjectIDOrName", project); err != nil {
-		return err
-	}
-	return checkID("ConnectionID", connection)
 }
 
 // checkUpdateMask refuses an update that cannot succeed: an empty mask, a mask value the spec does not

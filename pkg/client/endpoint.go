@@ -27,8 +27,8 @@ type operation struct {
 // body becomes its result. Req is the SDK's request struct, Res the result.
 type endpoint[Req, Res any] struct {
 	operation
-	project func(*Req) string   // the project the request addresses (for hooks and traces)
-	path    func(*Req) []string // the values of route's parameters, in the route's order; nil: none
+	project func(*Req) string   // the project the request addresses (hooks, traces); nil: the first path value
+	path    func(*Req) []string // route's parameters as field name, value pairs, in order; nil: none
 	query   func(*Req) []string // the query parameters as name, value pairs; empty values are not sent
 	body    func(*Req) any      // the JSON request body; nil: none
 	check   func(*Req) error
@@ -49,6 +49,15 @@ type reply struct {
 // call runs e for req: the checks, the request, then the pipeline (config.run).
 func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts []Option) (Res, error) {
 	var out Res
+	var path []string
+	if e.path != nil {
+		path = e.path(&req)
+	}
+	for i := 0; i+1 < len(path); i += 2 {
+		if err := checkID(path[i], path[i+1]); err != nil {
+			return out, err
+		}
+	}
 	if e.check != nil {
 		if err := e.check(&req); err != nil {
 			return out, err
@@ -58,7 +67,7 @@ func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts 
 	if err != nil {
 		return out, err
 	}
-	hr, err := e.request(cfg.server, &req)
+	hr, err := e.request(cfg.server, &req, path)
 	if err != nil {
 		return out, fmt.Errorf("ampersand: %s: building the request: %w", e.id, err)
 	}
@@ -66,7 +75,13 @@ func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts 
 	if e.decode != nil {
 		decode = func(r reply) error { return e.decode(r, &out) }
 	}
-	if err := cfg.run(ctx, &e.operation, e.project(&req), hr, decode); err != nil {
+	project := ""
+	if e.project != nil {
+		project = e.project(&req)
+	} else if len(path) > 1 {
+		project = path[1]
+	}
+	if err := cfg.run(ctx, &e.operation, project, hr, decode); err != nil {
 		var zero Res
 		return zero, err
 	}
@@ -75,12 +90,8 @@ func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts 
 
 // request builds the HTTP request of req: the server URL, the route with its parameters expanded, the query,
 // and the body as JSON.
-func (e *endpoint[Req, Res]) request(s *serverURL, req *Req) (*http.Request, error) {
-	var values []string
-	if e.path != nil {
-		values = e.path(req)
-	}
-	target := s.prefix + expand(e.route, values)
+func (e *endpoint[Req, Res]) request(s *serverURL, req *Req, path []string) (*http.Request, error) {
+	target := s.prefix + expand(e.route, path)
 	if e.query != nil {
 		sep := "?"
 		for q, i := e.query(req), 0; i+1 < len(q); i += 2 {
@@ -107,19 +118,20 @@ func (e *endpoint[Req, Res]) request(s *serverURL, req *Req) (*http.Request, err
 
 var jsonContentType = []string{"application/json"}
 
-// expand fills route's parameters with values as OpenAPI path parameters are expanded (RFC 6570 simple
+// expand fills route's parameters with the values of path (field name, value pairs) as OpenAPI path parameters are expanded (RFC 6570 simple
 // expansion): every byte but the unreserved ones (letters, digits, "-", ".", "_", "~") is percent-encoded,
 // so that an ID is exactly one path segment and ":" in the ID "x:oauth-update" cannot be read as the custom
 // method of ".../{connectionId}:oauth-update". url.Parse keeps the escaping (URL.RawPath), and net/http
 // sends it as is.
-func expand(route string, values []string) string {
-	if len(values) == 0 {
+func expand(route string, path []string) string {
+	if len(path) == 0 {
 		return route
 	}
 	var b strings.Builder
 	b.Grow(len(route) + 64)
 	rest := route
-	for _, v := range values {
+	for i := 1; i < len(path); i += 2 {
+		v := path[i]
 		open, end := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
 		b.WriteString(rest[:open])
 		for i := 0; i < len(v); i++ {
