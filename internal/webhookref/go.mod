@@ -11,9 +11,4 @@ require (
 	github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
 )
 
-require (
-	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
-	github.com/go-json-experiment/json v1.27.2 // indirect
-	github.com/google/uuid v1.6.0 // indirect
-	github.com/oapi-codegen/runtime v1.8.0 // indirect
-)
+require github.com/go-json-experiment/json v1.27.2 // indirect
