@@ -174,6 +174,22 @@ bench: $(AMPOGEN)
 	done
 	cd bench && $(GO) run $(BENCHSTAT) results.txt
 
+## bench-compare: the SDK's own benchmarks at BASE (a commit; default HEAD) and in the working tree,
+## interleaved round by round (BENCH_ROUNDS), then benchstat: how a change moves them, in the same run.
+BASE      ?= HEAD
+SDK_BENCH ?= ^Benchmark(Get|List10k|List10kPeakHeap|ConcurrentGet)$$/sdk$$|^BenchmarkStream(PeakHeap)?$$
+.PHONY: bench-compare
+bench-compare: $(AMPOGEN)
+	@tmp=$$(mktemp -d) && trap 'git worktree remove --force "$$tmp/base" >/dev/null 2>&1; rm -rf "$$tmp"' EXIT && \
+	git worktree add -q --detach "$$tmp/base" $(BASE) && \
+	if [ ! -f "$$tmp/base/$(AMPOGEN)" ]; then (cd "$$tmp/base/bench" && $(GO) generate ./internal/ampogen) || exit 1; fi && \
+	for i in $$(seq $(BENCH_ROUNDS)); do \
+		echo "round $$i/$(BENCH_ROUNDS)"; \
+		(cd "$$tmp/base/bench" && $(GO) test -run '^$$' -bench '$(SDK_BENCH)' -benchmem -count 1 . >> "$$tmp/base.txt") || exit 1; \
+		(cd bench && $(GO) test -run '^$$' -bench '$(SDK_BENCH)' -benchmem -count 1 . >> "$$tmp/new.txt") || exit 1; \
+	done && \
+	cd bench && $(GO) run $(BENCHSTAT) base="$$tmp/base.txt" new="$$tmp/new.txt"
+
 ## otel-test: the OpenTelemetry module (otel/, its own go.mod, so that the SDK's never requires OpenTelemetry):
 ## go vet and its tests under the race detector, its benchmarks compiled and run once.
 .PHONY: otel-test bench-otel
