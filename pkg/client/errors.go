@@ -55,8 +55,7 @@ func newAPIError(op string, resp *http.Response, body []byte, key apiKey, attemp
 	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Body: key.redactBytes(body), Header: redactHeader(resp.Header, key),
 		Attempts: attempts, key: key}
 	if p := parseProblem(resp.Header.Get("Content-Type"), e.Body); p != nil {
-		redactStrings(p, key)
-		e.Problem = p
+		e.Problem = redactProblem(p, key)
 	}
 	return e
 }

@@ -1,10 +1,11 @@
 package client
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -38,67 +39,24 @@ func redactHeader(h http.Header, k apiKey) http.Header {
 	return out
 }
 
-// redactStrings removes the key from every string that v (a pointer) reaches: fields, elements, map keys and
-// values, interface values. It is for problem documents, whose fields hold server text once decoded (a key
-// the server escaped in its JSON is not in the raw body, but is in the decoded strings).
-func redactStrings(v any, k apiKey) {
-	if k == nil || k().value == "" {
-		return
+// redactProblem returns p with the key removed from every string it holds (fields, elements, map keys and
+// values), also when the server escaped it in its JSON (then it is not in the raw body, but it is in the
+// decoded strings): p's JSON form escapes the key as it escapes the text around it, so the key is replaced
+// there, and the result decoded again. A problem that does not survive the round trip is dropped.
+func redactProblem(p *Problem, k apiKey) *Problem {
+	data, err := json.Marshal(p)
+	if err != nil || k == nil || k().value == "" {
+		return p
 	}
-	redactValue(reflect.ValueOf(v), k)
-}
-
-func redactValue(v reflect.Value, k apiKey) reflect.Value {
-	switch v.Kind() {
-	case reflect.String:
-		if s := k.redact(v.String()); s != v.String() {
-			if v.CanSet() {
-				v.SetString(s)
-				return v
-			}
-			return reflect.ValueOf(s).Convert(v.Type())
+	quoted, _ := json.Marshal(k().value)
+	if key := quoted[1 : len(quoted)-1]; bytes.Contains(data, key) {
+		var clean Problem
+		if json.Unmarshal(bytes.ReplaceAll(data, key, []byte(redacted)), &clean) != nil {
+			return nil
 		}
-	case reflect.Pointer:
-		if !v.IsNil() {
-			redactValue(v.Elem(), k)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if f := v.Field(i); f.CanSet() {
-				redactValue(f, k)
-			}
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			redactValue(v.Index(i), k)
-		}
-	case reflect.Interface:
-		if !v.IsNil() {
-			inner := v.Elem()
-			cp := reflect.New(inner.Type()).Elem()
-			cp.Set(inner)
-			if r := redactValue(cp, k); v.CanSet() {
-				v.Set(r)
-			}
-		}
-	case reflect.Map:
-		if v.IsNil() {
-			return v
-		}
-		entries := v.MapRange()
-		var keys, values []reflect.Value
-		for entries.Next() {
-			keys, values = append(keys, entries.Key()), append(values, entries.Value())
-		}
-		for i := range keys {
-			val := reflect.New(values[i].Type()).Elem()
-			val.Set(values[i])
-			nk := redactValue(keys[i], k)
-			v.SetMapIndex(keys[i], reflect.Value{})
-			v.SetMapIndex(nk, redactValue(val, k))
-		}
+		return &clean
 	}
-	return v
+	return p
 }
 
 // cleanCause returns err as an error cause may be kept in an error value: err itself, unless its message holds
