@@ -83,7 +83,7 @@ func TestRegression_DebugLogShowsKeyEchoedInResponseHeader(t *testing.T) {
 
 // An HTTPDoer that returns neither a response nor an error (or a response with a nil Body) makes the SDK
 // dereference nil and panic. net/http's own Client guards this contract breach of RoundTrippers with an
-// error; WithHTTPClient accepts any HTTPDoer, so the SDK should too. Fix: in attempt (do.go), after
+// error; WithHTTPClient accepts any HTTPDoer, so the SDK should too. Fix: in try.send (call.go), after
 // cfg.doer.Do, turn resp == nil into a ConnectionError ("HTTPDoer %T returned neither a response nor an
 // error") and a nil resp.Body into http.NoBody.
 func TestRegression_DoerWithoutResponsePanics(t *testing.T) {

@@ -204,7 +204,7 @@ func requireFields(prefix string, nameValues ...string) error {
 // would turn them into another URL), and strings with ASCII control characters or invalid UTF-8 (no
 // Ampersand ID has them, and they are a log-injection risk). Every other string — with "/", "?", "#", "%",
 // spaces, ":", non-ASCII letters, of any length — is percent-escaped into exactly one path segment as RFC
-// 6570 simple expansion escapes (every byte but letters, digits, "-", ".", "_" and "~"; see escapePath) and
+// 6570 simple expansion escapes (every byte but letters, digits, "-", ".", "_" and "~"; see expand) and
 // reaches the server byte for byte.
 func checkID(field, id string) error {
 	switch id {
