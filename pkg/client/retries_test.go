@@ -276,3 +276,28 @@ func TestOptionsApplyToEveryAttempt(t *testing.T) {
 		t.Errorf("a failing editor must stop the call before sending: %v", err)
 	}
 }
+
+// A request that a request editor makes unsendable (a scheme other than http or https, a header name or value
+// that is not valid HTTP) is refused before any I/O with a *ValidationError, never retried.
+func TestUnsendableRequestIsRefusedBeforeSending(t *testing.T) {
+	api := newFakeAPI(t, sequence(ok))
+	for name, edit := range map[string]func(*http.Request){
+		"scheme":       func(r *http.Request) { r.URL.Scheme = "ftp" },
+		"header name":  func(r *http.Request) { r.Header["X Bad"] = []string{"v"} },
+		"header value": func(r *http.Request) { r.Header.Set("X-Trace", "a\nb") },
+		"DEL in value": func(r *http.Request) { r.Header.Set("X-Trace", "a\x7fb") },
+	} {
+		_, err := api.newClient(t, client.WithRetryConfig(fastRetries())).Connections.Get(bg, getReq(),
+			client.WithRequestEditor(func(_ context.Context, r *http.Request) error { edit(r); return nil }))
+		var invalid *client.ValidationError
+		if !errors.As(err, &invalid) || len(api.requests()) != 0 {
+			t.Errorf("%s: err = %v, %d requests; want a *ValidationError and none sent", name, err, len(api.requests()))
+		}
+	}
+	if _, err := api.newClient(t).Connections.Get(bg, getReq(), client.WithRequestEditor(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("X-Trace", "tab\tand spaces ok")
+		return nil
+	})); err != nil {
+		t.Errorf("a valid header value was refused: %v", err)
+	}
+}
