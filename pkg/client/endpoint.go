@@ -91,13 +91,19 @@ func (e *endpoint[Req, Res]) call(ctx context.Context, c *Client, req Req, opts 
 // request builds the HTTP request of req: the server URL, the route with its parameters expanded, the query,
 // and the body as JSON.
 func (e *endpoint[Req, Res]) request(s *serverURL, req *Req, path []string) (*http.Request, error) {
-	target := s.prefix + expand(e.route, path)
+	var target strings.Builder // the whole URL, written once
+	target.Grow(len(s.prefix) + len(e.route) + 64)
+	target.WriteString(s.prefix)
+	expand(&target, e.route, path)
 	if e.query != nil {
-		sep := "?"
+		sep := byte('?')
 		for q, i := e.query(req), 0; i+1 < len(q); i += 2 {
 			if q[i+1] != "" {
-				target += sep + q[i] + "=" + url.QueryEscape(q[i+1])
-				sep = "&"
+				target.WriteByte(sep)
+				target.WriteString(q[i])
+				target.WriteByte('=')
+				target.WriteString(url.QueryEscape(q[i+1]))
+				sep = '&'
 			}
 		}
 	}
@@ -109,7 +115,7 @@ func (e *endpoint[Req, Res]) request(s *serverURL, req *Req, path []string) (*ht
 		}
 		body = bytes.NewReader(data) // NewRequest sets GetBody: retries resend it
 	}
-	hr, err := http.NewRequest(e.method, target, body)
+	hr, err := http.NewRequest(e.method, target.String(), body)
 	if err == nil && body != nil {
 		hr.Header["Content-Type"] = jsonContentType
 	}
@@ -118,31 +124,27 @@ func (e *endpoint[Req, Res]) request(s *serverURL, req *Req, path []string) (*ht
 
 var jsonContentType = []string{"application/json"}
 
-// expand fills route's parameters with the values of path (field name, value pairs) as OpenAPI path parameters are expanded (RFC 6570 simple
-// expansion): every byte but the unreserved ones (letters, digits, "-", ".", "_", "~") is percent-encoded,
-// so that an ID is exactly one path segment and ":" in the ID "x:oauth-update" cannot be read as the custom
-// method of ".../{connectionId}:oauth-update". url.Parse keeps the escaping (URL.RawPath), and net/http
-// sends it as is.
-func expand(route string, path []string) string {
-	if len(path) == 0 {
-		return route
-	}
-	var b strings.Builder
-	b.Grow(len(route) + 64)
+// expand writes route to b with its parameters filled with the values of path (field name, value pairs) as
+// OpenAPI path parameters are expanded (RFC 6570 simple expansion): every byte but the unreserved ones
+// (letters, digits, "-", ".", "_", "~") is percent-encoded, so that an ID is exactly one path segment and ":"
+// in the ID "x:oauth-update" cannot be read as the custom method of ".../{connectionId}:oauth-update".
+// url.Parse keeps the escaping (URL.RawPath), and net/http sends it as is.
+func expand(b *strings.Builder, route string, path []string) {
+	const hex = "0123456789ABCDEF"
 	rest := route
 	for i := 1; i < len(path); i += 2 {
-		v := path[i]
 		open, end := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
 		b.WriteString(rest[:open])
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+		for _, c := range []byte(path[i]) {
+			if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
 				b.WriteByte(c)
 			} else {
-				fmt.Fprintf(&b, "%%%02X", c)
+				b.WriteByte('%')
+				b.WriteByte(hex[c>>4])
+				b.WriteByte(hex[c&15])
 			}
 		}
 		rest = rest[end+1:]
 	}
 	b.WriteString(rest)
-	return b.String()
 }
