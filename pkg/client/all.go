@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"io"
 	"iter"
 )
 
@@ -49,44 +48,4 @@ func ConnectionsAll(ctx context.Context, c *Client, req ListConnectionsRequest, 
 			yield(nil, err)
 		}
 	}
-}
-
-// decodeEach decodes a JSON array of connections, calling yield with each one as soon as it is decoded (an
-// element without a usable id is left out; under WithStrictDecoding one with an issue ends it), and returns
-// how many it yielded. When yield returns false it stops at once (the rest of the body is not read).
-func decodeEach(r io.Reader, rep *report, yield func(*Connection) bool) (int, error) {
-	br, done := buffered(r)
-	defer done()
-	d := newDecoder(br, rep)
-	defer d.release()
-	if err := d.start('[', "an array of connections"); err != nil {
-		return 0, err
-	}
-	n := 0
-	for d.more() {
-		if err := d.charge(connSize); err != nil {
-			return n, err
-		}
-		conn := new(Connection)
-		if err := d.connection(conn); err != nil {
-			return n, err
-		}
-		if err := rep.strictError(); err != nil {
-			return n, err
-		}
-		if conn.ID == "" {
-			continue
-		}
-		if b, ok := bodyOf(r); ok && b.alive() != nil { // the caller may have cancelled in the loop body
-			return n, b.readErr
-		}
-		n++
-		if !yield(conn) {
-			return n, nil
-		}
-	}
-	if err := d.close(); err != nil {
-		return n, err
-	}
-	return n, d.end()
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -111,41 +110,6 @@ func (c *Client) GoString() string { return c.String() }
 
 // Format prints String for every verb, so that no fmt verb reaches the fields.
 func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
-
-// check enforces the rules that span options. The key goes over plain http only on a connection straight to
-// a loopback host: not to another host, and not through a proxy, which would read it (the HTTP client's own
-// Proxy function decides, for the SDK's client and any *http.Client over an *http.Transport).
-func (c *config) check() error {
-	if c.server.https || c.insecureHTTP {
-		return nil
-	}
-	if !c.server.loop {
-		return &ValidationError{Field: "ServerURL", Reason: "plain http to a host that is not loopback (localhost or a loopback IP) would send the API key in cleartext; use https, or WithInsecureHTTP to allow it"}
-	}
-	if p := proxyFor(c.doer, c.server.url); p != nil {
-		return &ValidationError{Field: "ServerURL", Reason: "plain http through the proxy " + p.Host + " would send it the API key in cleartext; exclude the host from the proxy (NO_PROXY), use https, or WithInsecureHTTP to allow it"}
-	}
-	return nil
-}
-
-// proxyFor returns the proxy through which doer would send a request for u: what the Proxy function of its
-// transport says, for an *http.Client over an *http.Transport (http.DefaultTransport when it has none); nil
-// for any other doer, whose connections the SDK cannot see.
-func proxyFor(doer HTTPDoer, u *url.URL) *url.URL {
-	hc, _ := doer.(*http.Client)
-	if hc == nil {
-		return nil
-	}
-	rt := hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	if t, _ := rt.(*http.Transport); t != nil && t.Proxy != nil {
-		p, _ := t.Proxy(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})
-		return p
-	}
-	return nil
-}
 
 // forCall returns the client's configuration with a call's options applied to a clone; the client's is not
 // changed. Without options it is the client's own, which callers only read.

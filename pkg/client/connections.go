@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"unicode/utf8"
 )
 
 // The models (Connection, GenerateConnectionParams, …), credential types and enum constants are the types of
@@ -187,40 +186,6 @@ func decodeOne(r reply, out **Connection) error {
 		return err
 	}
 	*out = v
-	return nil
-}
-
-// requireFields refuses empty required strings, given as name, value pairs (prefix is prepended to names).
-func requireFields(prefix string, nameValues ...string) error {
-	for i := 0; i+1 < len(nameValues); i += 2 {
-		if nameValues[i+1] == "" {
-			return &ValidationError{Field: prefix + nameValues[i], Reason: "is required"}
-		}
-	}
-	return nil
-}
-
-// checkID refuses IDs that cannot name a resource: "" and the dot segments "." and ".." (URL resolution
-// would turn them into another URL), and strings with ASCII control characters or invalid UTF-8 (no
-// Ampersand ID has them, and they are a log-injection risk). Every other string — with "/", "?", "#", "%",
-// spaces, ":", non-ASCII letters, of any length — is percent-escaped into exactly one path segment as RFC
-// 6570 simple expansion escapes (every byte but letters, digits, "-", ".", "_" and "~"; see expand) and
-// reaches the server byte for byte.
-func checkID(field, id string) error {
-	switch id {
-	case "":
-		return &ValidationError{Field: field, Reason: "is empty"}
-	case ".", "..":
-		return &ValidationError{Field: field, Reason: fmt.Sprintf("%q would address another URL", id)}
-	}
-	if !utf8.ValidString(id) {
-		return &ValidationError{Field: field, Reason: "is not valid UTF-8"}
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x20 || id[i] == 0x7f {
-			return &ValidationError{Field: field, Reason: fmt.Sprintf("contains the control character %q at byte %d", id[i], i)}
-		}
-	}
 	return nil
 }
 

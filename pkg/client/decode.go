@@ -1,12 +1,14 @@
 package client
 
 import (
+	"io"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 	"unsafe"
 
+	"github.com/ampersand-sdk/ampersand-go/gen"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -251,4 +253,49 @@ func (d *decoder) mapping(c *codec, v reflect.Value) (bool, error) {
 		v.SetMapIndex(k, e)
 	}
 	return true, d.close()
+}
+
+// The codecs of the success bodies.
+var (
+	connectionCodec = codecOf(reflect.TypeFor[Connection]())
+	customAuthCodec = codecOf(reflect.TypeFor[gen.CustomAuthConnectResponse]())
+)
+
+// decodeConnectionBody decodes a body that holds one connection, which must have a usable id.
+func decodeConnectionBody(r io.Reader, rep *report, v *Connection) error {
+	d := newDecoder(r, rep)
+	defer d.release()
+	if err := d.start('{', "a connection object"); err != nil {
+		return err
+	}
+	if err := d.connection(v); err != nil {
+		return err
+	}
+	if v.ID == "" {
+		return &decodeProblem{pointer: "/id", msg: "the connection has no usable id: there is nothing to return"}
+	}
+	return d.end()
+}
+
+// connection decodes the next value, a connection, into v; one without a usable id (or that is no object)
+// leaves v.ID empty and is reported by one issue, at its id or at the value, instead of its others.
+func (d *decoder) connection(v *Connection) error {
+	since := len(d.rep.issues)
+	if _, err := d.value(connectionCodec, reflect.ValueOf(v).Elem()); err != nil || v.ID != "" {
+		return err
+	}
+	at := string(d.dec.StackPointer())
+	id := d.rep.key.redact(at + "/id")
+	kept := d.rep.issues[:since]
+	for _, is := range d.rep.issues[since:] {
+		if is.Pointer == id || is.Pointer == at {
+			kept = append(kept, is)
+		}
+	}
+	clear(d.rep.issues[len(kept):])
+	d.rep.issues = kept
+	if len(kept) == since { // the id was an empty string
+		return d.record(id, DecodeIssueInvalid, []byte(`""`))
+	}
+	return nil
 }

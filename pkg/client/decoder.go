@@ -11,7 +11,9 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // The state of one body's decoding (decode.go walks the models with it). It also bounds what a body can
@@ -217,3 +219,14 @@ func internHash(b []byte) uint32 {
 // stringCost is at least what allocating an n-byte string costs: its size class rounds it up by at most a
 // quarter (8-byte granularity below 16 bytes).
 func stringCost(n int) int64 { return int64((n + n/4 + 7) &^ 7) }
+
+// v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
+// the tokenizer of the success bodies and the decoding of problem documents use them.
+var v1Semantics = jsonv2.JoinOptions(
+	jsonv2.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsonv1.MergeWithLegacySemantics(true),
+	jsonv1.ParseTimeWithLooseRFC3339(true),
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
+)

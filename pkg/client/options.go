@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -261,31 +260,4 @@ func WithMaxResponseBytes(n int64) Option {
 		c.maxBodyBytes = n
 		return nil
 	}
-}
-
-// serverURL is a validated base URL and the origin the API key may go to.
-type serverURL struct {
-	prefix string // the URL without a trailing "/": routes are appended to it
-	origin string // scheme://host:port, lower case, explicit port
-	url    *url.URL
-	https  bool
-	loop   bool // the host is loopback (see isLoopback)
-}
-
-func parseServerURL(raw string) (*serverURL, error) {
-	bad := func(reason string) error { return &ValidationError{Field: "ServerURL", Reason: reason} }
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return nil, bad(err.Error())
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, bad(fmt.Sprintf("%q: must be an absolute http or https URL", raw))
-	case u.Host == "" || u.Hostname() == "":
-		return nil, bad(fmt.Sprintf("%q has no host", raw))
-	case u.User != nil:
-		return nil, bad("must not contain credentials")
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, bad(fmt.Sprintf("%q must not have a query or fragment", raw))
-	}
-	return &serverURL{prefix: strings.TrimSuffix(raw, "/"), origin: origin(u), url: u, https: u.Scheme == "https", loop: isLoopback(u.Hostname())}, nil
 }
