@@ -52,21 +52,23 @@ func (cfg *config) run(ctx context.Context, op *operation, project string, req *
 		r.deadline = r.start.Add(cfg.retry.MaxElapsedTime)
 	}
 	ctx = r.callStart(ctx, project)
-	err := r.loop(ctx)
-	cfg.logIssues(ctx, op.id, r.rep.issues)
-	if r.call != nil {
-		r.call.DecodeIssues = r.rep.issues
-	}
-	r.callEnd(ctx, err)
+	// A panic or runtime.Goexit in what the loop runs (All's loop body, middleware, the HTTP client, a hook)
+	// goes on unchanged, but ends the call first: the call ends however it is left.
+	err := errAbandoned
+	defer func() { r.end(ctx, err) }()
+	err = r.loop(ctx)
 	return err
 }
+
+// errAbandoned is the error CallEnd hooks see for a call left by a panic or runtime.Goexit.
+var errAbandoned = errors.New("ampersand: the call was abandoned by a panic or runtime.Goexit")
 
 func (r *run) loop(ctx context.Context) error {
 	for n := 1; ; n++ {
 		if r.call != nil {
 			r.call.Attempts = n
 		}
-		o := r.attempt(ctx, n)
+		o := (&try{run: r, n: n, ctx: ctx}).send()
 		if r.cfg.responseInto != nil && o.resp != nil {
 			*r.cfg.responseInto = o.resp
 		}
@@ -102,25 +104,6 @@ func (r *run) loop(ctx context.Context) error {
 		}
 	}
 }
-
-// attempt is one attempt: it sends a copy of the request and reads the reply into an outcome. A panic or
-// runtime.Goexit in what it runs (All's loop body, middleware, the HTTP client) goes on unchanged, but ends
-// the call for the hooks first: the call ends however it is left.
-func (r *run) attempt(ctx context.Context, n int) outcome {
-	returned := false
-	defer func() {
-		if !returned {
-			r.callEnd(ctx, errAbandoned)
-		}
-	}()
-	a := &try{run: r, n: n, ctx: ctx}
-	o := a.send()
-	returned = true
-	return o
-}
-
-// errAbandoned is the error CallEnd hooks see for a call left by a panic or runtime.Goexit.
-var errAbandoned = errors.New("ampersand: the call was abandoned by a panic or runtime.Goexit")
 
 // try is one attempt in progress.
 type try struct {
