@@ -147,13 +147,8 @@ func (a *try) send() outcome {
 	// body the SDK decodes is read to its end, so its connection is reused anyway.
 	defer resp.Body.Close()
 	cfg.logResponse(a.ctx, a.op.id, resp, a.n, time.Since(began))
-	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return a.success(resp, cancel)
-	case resp.StatusCode < 200:
-		// An informational status that net/http handed over as final (101 Switching Protocols): the body may
-		// be the raw connection, which nothing bounds. It is never read.
-		return outcome{err: newAPIError(a.op.id, resp, nil, cfg.key, a.n), resp: resp, status: resp.StatusCode, header: resp.Header}
 	}
 	return a.failure(resp)
 }
@@ -227,29 +222,27 @@ func notToken(r rune) bool {
 // transportFailure is the outcome of an error from the HTTP client (or from reading a body).
 func (a *try) transportFailure(err error, maybeSent bool) outcome {
 	if a.ctx.Err() != nil { // the caller's context ended: not a connection problem, and not retried
-		return outcome{err: a.ended(), final: true}
+		return outcome{err: a.withLast(fmt.Errorf("ampersand: %s: %w during attempt %d", a.op.id, a.ctx.Err(), a.n)), final: true}
 	}
 	timedOut := errors.Is(a.actx.Err(), context.DeadlineExceeded)
-	if timedOut && a.byCall {
+	callOver := timedOut && a.byCall // the call's MaxElapsedTime ran out: nothing is retried
+	if callOver {
 		err = fmt.Errorf("the call's MaxElapsedTime of %s ran out: %w", a.cfg.retry.MaxElapsedTime, err)
 	}
 	connErr := &ConnectionError{Operation: a.op.id, Attempts: a.n, Timeout: timedOut, Err: cleanCause(err, a.cfg.key), key: a.cfg.key}
-	switch {
-	case timedOut && a.byCall && a.last != nil:
-		return outcome{err: fmt.Errorf("%w; previous attempt: %w", connErr, a.last), final: true}
-	case timedOut && a.byCall:
-		return outcome{err: connErr, final: true}
+	if callOver {
+		return outcome{err: a.withLast(connErr), final: true}
 	}
 	return outcome{err: connErr, timedOut: timedOut, maybeSent: maybeSent}
 }
 
-// ended returns the error of a call whose context ended during the attempt, keeping the previous attempt's
-// error reachable with errors.As.
-func (a *try) ended() error {
-	if a.last != nil {
-		return fmt.Errorf("ampersand: %s: %w during attempt %d; previous attempt: %w", a.op.id, a.ctx.Err(), a.n, a.last)
+// withLast returns the error that ends the call during an attempt: err, with the previous attempt's error,
+// if any, still reachable with errors.As.
+func (r *run) withLast(err error) error {
+	if r.last == nil {
+		return err
 	}
-	return fmt.Errorf("ampersand: %s: %w during attempt %d", a.op.id, a.ctx.Err(), a.n)
+	return fmt.Errorf("%w; previous attempt: %w", err, r.last)
 }
 
 // success decodes a 2xx body. cancel ends the attempt's context (it cuts the tail of a broken body).
@@ -298,9 +291,15 @@ func pointerOf(err error) string {
 	return ""
 }
 
-// failure reads the body of a reply that is not a success (at most 64 KiB) into an *APIError.
+// failure reads the body of a reply that is not a success (at most 64 KiB) into an *APIError. The body of an
+// informational status that net/http handed over as final (101 Switching Protocols) may be the raw
+// connection, which nothing bounds: it is never read.
 func (a *try) failure(resp *http.Response) outcome {
-	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var raw []byte
+	var readErr error
+	if resp.StatusCode >= 200 {
+		raw, readErr = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	}
 	apiErr := newAPIError(a.op.id, resp, raw, a.cfg.key, a.n)
 	apiErr.redirect = refusedRedirect(resp, a.cfg.server.origin)
 	if readErr != nil {
