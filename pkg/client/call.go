@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,7 @@ type run struct {
 	base     *http.Request // every attempt sends a copy
 	decode   func(reply) error
 	start    time.Time
-	deadline time.Time // start + MaxElapsedTime, or zero
+	deadline time.Time // start + MaxElapsedTime, which bounds each attempt; zero: none (All's iteration has none)
 	last     error     // the error of the previous attempt
 	spent    int       // retry budget tokens taken by this call's retries
 	call     *Call     // what hooks are told; nil without hooks
@@ -48,7 +49,7 @@ func (cfg *config) run(ctx context.Context, op *operation, project string, req *
 		req.Header[k] = v
 	}
 	r := &run{cfg: cfg, op: op, base: req, decode: decode, start: time.Now()}
-	if cfg.retry.Strategy == RetryBackoff && cfg.retry.MaxElapsedTime > 0 {
+	if cfg.retry.Strategy == RetryBackoff && cfg.retry.MaxElapsedTime > 0 && !op.streaming {
 		r.deadline = r.start.Add(cfg.retry.MaxElapsedTime)
 	}
 	ctx = r.callStart(ctx, project)
@@ -161,7 +162,7 @@ func (a *try) attemptContext() (context.Context, context.CancelFunc) {
 	if a.cfg.timeout > 0 {
 		dl = time.Now().Add(a.cfg.timeout)
 	}
-	if !a.deadline.IsZero() && !a.op.streaming && (dl.IsZero() || a.deadline.Before(dl)) {
+	if !a.deadline.IsZero() && (dl.IsZero() || a.deadline.Before(dl)) {
 		dl, a.byCall = a.deadline, true
 	}
 	if cdl, ok := a.ctx.Deadline(); dl.IsZero() || ok && !cdl.After(dl) {
@@ -250,10 +251,7 @@ func (a *try) success(resp *http.Response, cancel context.CancelFunc) outcome {
 	if a.decode == nil {
 		return outcome{resp: resp, final: true}
 	}
-	limit := a.cfg.maxBodyBytes
-	if limit <= 0 {
-		limit = a.op.maxBody
-	}
+	limit := cmp.Or(a.cfg.maxBodyBytes, a.op.maxBody) // WithMaxResponseBytes's (never negative), else the operation's
 	body := newBodyReader(resp.Body, limit)
 	body.ctx = a.actx
 	defer body.release()
