@@ -23,16 +23,17 @@ import (
 
 // run is the state of one call.
 type run struct {
-	cfg      *config
-	op       *operation
-	base     *http.Request // every attempt sends a copy
-	decode   func(reply) error
-	start    time.Time
-	deadline time.Time // start + MaxElapsedTime, which bounds each attempt; zero: none (All's iteration has none)
-	last     error     // the error of the previous attempt
-	spent    int       // retry budget tokens taken by this call's retries
-	call     *Call     // what hooks are told; nil without hooks
-	rep      report    // the issues of the last success body
+	cfg        *config
+	op         *operation
+	base       *http.Request // every attempt sends a copy
+	decode     func(reply) error
+	idempotent bool // the call may be repeated safely: op.idempotent, or WithRetryNonIdempotent
+	start      time.Time
+	deadline   time.Time // start + MaxElapsedTime, which bounds each attempt; zero: none (All's iteration has none)
+	last       error     // the error of the previous attempt
+	spent      int       // retry budget tokens taken by this call's retries
+	call       *Call     // what hooks are told; nil without hooks
+	rep        report    // the issues of the last success body
 }
 
 // The shared value of the User-Agent header every request carries.
@@ -48,7 +49,7 @@ func (cfg *config) run(ctx context.Context, op *operation, project string, req *
 	for k, v := range cfg.header {
 		req.Header[k] = v
 	}
-	r := &run{cfg: cfg, op: op, base: req, decode: decode, start: time.Now()}
+	r := &run{cfg: cfg, op: op, base: req, decode: decode, idempotent: op.idempotent || cfg.retryUnsafe, start: time.Now()}
 	if cfg.retry.Strategy == RetryBackoff && cfg.retry.MaxElapsedTime > 0 && !op.streaming {
 		r.deadline = r.start.Add(cfg.retry.MaxElapsedTime)
 	}
@@ -81,7 +82,7 @@ func (r *run) loop(ctx context.Context) error {
 			return o.err
 		}
 		r.last = o.err
-		o.n, o.idempotent = n, r.op.idempotent || r.cfg.retryUnsafe
+		o.n, o.idempotent = n, r.idempotent
 		o.now = time.Now()
 		o.elapsed, o.random = o.now.Sub(r.start), rand.Float64()
 		o.deadline, _ = ctx.Deadline()
@@ -121,7 +122,7 @@ func (a *try) send() outcome {
 	a.actx, cancel = a.attemptContext()
 	defer cancel()
 	var trace *sendTrace
-	if !a.op.idempotent && !cfg.retryUnsafe {
+	if !a.idempotent { // whether the request may have reached the server matters
 		trace = &sendTrace{}
 		a.actx = httptrace.WithClientTrace(a.actx, trace.clientTrace())
 	}
