@@ -104,13 +104,12 @@ func (rc RetryConfig) validate() error {
 	if rc.Strategy == RetryNone {
 		return nil
 	}
-	if rc.Strategy != RetryBackoff {
-		return &ValidationError{Field: "RetryConfig.Strategy", Reason: fmt.Sprintf("unknown strategy %d", rc.Strategy)}
-	}
 	bad := func(field, reason string) error {
 		return &ValidationError{Field: "RetryConfig." + field, Reason: reason}
 	}
 	switch {
+	case rc.Strategy != RetryBackoff:
+		return bad("Strategy", fmt.Sprintf("unknown strategy %d", rc.Strategy))
 	case rc.InitialInterval <= 0:
 		return bad("InitialInterval", "must be positive")
 	case rc.MaxInterval < rc.InitialInterval:
