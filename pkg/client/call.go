@@ -18,8 +18,7 @@ import (
 )
 
 // The pipeline of one call: run sends attempts until one succeeds or the retry policy (decide, with the
-// client's retry budget), MaxElapsedTime or the context ends the call. Each attempt ends in one outcome: the
-// call's result when it is final, else what decide reads.
+// client's retry budget), MaxElapsedTime or the context ends the call; each attempt ends in one outcome.
 
 // run is the state of one call.
 type run struct {
@@ -257,7 +256,6 @@ func (a *try) success(resp *http.Response, cancel context.CancelFunc) outcome {
 	body.ctx = a.actx
 	defer body.release()
 	a.rep = report{op: a.op.id, key: a.cfg.key, strict: a.cfg.strict} // an earlier attempt's issues are gone
-	// The length is the server's word, capped.
 	handedOut := false
 	err := a.decode(reply{body: body, length: min(resp.ContentLength, limit), server: a.cfg.server, rep: &a.rep, handedOut: &handedOut})
 	if err == nil {
