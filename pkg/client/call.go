@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,21 +18,21 @@ import (
 )
 
 // The pipeline of one call: run sends attempts until one succeeds or the retry policy (decide, with the
-// client's retry budget), MaxElapsedTime or the context ends the call. Each attempt ends in one outcome: the
-// call's result when it is final, else what decide reads.
+// client's retry budget), MaxElapsedTime or the context ends the call; each attempt ends in one outcome.
 
 // run is the state of one call.
 type run struct {
-	cfg      *config
-	op       *operation
-	base     *http.Request // every attempt sends a copy
-	decode   func(reply) error
-	start    time.Time
-	deadline time.Time // start + MaxElapsedTime, or zero
-	last     error     // the error of the previous attempt
-	spent    int       // retry budget tokens taken by this call's retries
-	call     *Call     // what hooks are told; nil without hooks
-	rep      report    // the issues of the last success body
+	cfg        *config
+	op         *operation
+	base       *http.Request // every attempt sends a copy
+	decode     func(reply) error
+	idempotent bool // the call may be repeated safely: op.idempotent, or WithRetryNonIdempotent
+	start      time.Time
+	deadline   time.Time // start + MaxElapsedTime, which bounds each attempt; zero: none (All's iteration has none)
+	last       error     // the error of the previous attempt
+	spent      int       // retry budget tokens taken by this call's retries
+	call       *Call     // what hooks are told; nil without hooks
+	rep        report    // the issues of the last success body
 }
 
 // The shared value of the User-Agent header every request carries.
@@ -47,26 +48,28 @@ func (cfg *config) run(ctx context.Context, op *operation, project string, req *
 	for k, v := range cfg.header {
 		req.Header[k] = v
 	}
-	r := &run{cfg: cfg, op: op, base: req, decode: decode, start: time.Now()}
-	if cfg.retry.Strategy == RetryBackoff && cfg.retry.MaxElapsedTime > 0 {
+	r := &run{cfg: cfg, op: op, base: req, decode: decode, idempotent: op.idempotent || cfg.retryUnsafe, start: time.Now()}
+	if cfg.retry.Strategy == RetryBackoff && cfg.retry.MaxElapsedTime > 0 && !op.streaming {
 		r.deadline = r.start.Add(cfg.retry.MaxElapsedTime)
 	}
 	ctx = r.callStart(ctx, project)
-	err := r.loop(ctx)
-	cfg.logIssues(ctx, op.id, r.rep.issues)
-	if r.call != nil {
-		r.call.DecodeIssues = r.rep.issues
-	}
-	r.callEnd(ctx, err)
+	// A panic or runtime.Goexit in what the loop runs (All's loop body, middleware, the HTTP client, a hook)
+	// goes on unchanged, but ends the call first: the call ends however it is left.
+	err := errAbandoned
+	defer func() { r.end(ctx, err) }()
+	err = r.loop(ctx)
 	return err
 }
+
+// errAbandoned is the error CallEnd hooks see for a call left by a panic or runtime.Goexit.
+var errAbandoned = errors.New("ampersand: the call was abandoned by a panic or runtime.Goexit")
 
 func (r *run) loop(ctx context.Context) error {
 	for n := 1; ; n++ {
 		if r.call != nil {
 			r.call.Attempts = n
 		}
-		o := r.attempt(ctx, n)
+		o := (&try{run: r, n: n, ctx: ctx}).send()
 		if r.cfg.responseInto != nil && o.resp != nil {
 			*r.cfg.responseInto = o.resp
 		}
@@ -78,7 +81,7 @@ func (r *run) loop(ctx context.Context) error {
 			return o.err
 		}
 		r.last = o.err
-		o.n, o.idempotent = n, r.op.idempotent || r.cfg.retryUnsafe
+		o.n, o.idempotent = n, r.idempotent
 		o.now = time.Now()
 		o.elapsed, o.random = o.now.Sub(r.start), rand.Float64()
 		o.deadline, _ = ctx.Deadline()
@@ -103,25 +106,6 @@ func (r *run) loop(ctx context.Context) error {
 	}
 }
 
-// attempt is one attempt: it sends a copy of the request and reads the reply into an outcome. A panic or
-// runtime.Goexit in what it runs (All's loop body, middleware, the HTTP client) goes on unchanged, but ends
-// the call for the hooks first: the call ends however it is left.
-func (r *run) attempt(ctx context.Context, n int) outcome {
-	returned := false
-	defer func() {
-		if !returned {
-			r.callEnd(ctx, errAbandoned)
-		}
-	}()
-	a := &try{run: r, n: n, ctx: ctx}
-	o := a.send()
-	returned = true
-	return o
-}
-
-// errAbandoned is the error CallEnd hooks see for a call left by a panic or runtime.Goexit.
-var errAbandoned = errors.New("ampersand: the call was abandoned by a panic or runtime.Goexit")
-
 // try is one attempt in progress.
 type try struct {
 	*run
@@ -137,7 +121,7 @@ func (a *try) send() outcome {
 	a.actx, cancel = a.attemptContext()
 	defer cancel()
 	var trace *sendTrace
-	if !a.op.idempotent && !cfg.retryUnsafe {
+	if !a.idempotent { // whether the request may have reached the server matters
 		trace = &sendTrace{}
 		a.actx = httptrace.WithClientTrace(a.actx, trace.clientTrace())
 	}
@@ -164,13 +148,8 @@ func (a *try) send() outcome {
 	// body the SDK decodes is read to its end, so its connection is reused anyway.
 	defer resp.Body.Close()
 	cfg.logResponse(a.ctx, a.op.id, resp, a.n, time.Since(began))
-	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return a.success(resp, cancel)
-	case resp.StatusCode < 200:
-		// An informational status that net/http handed over as final (101 Switching Protocols): the body may
-		// be the raw connection, which nothing bounds. It is never read.
-		return outcome{err: newAPIError(a.op.id, resp, nil, cfg.key, a.n), resp: resp, status: resp.StatusCode, header: resp.Header}
 	}
 	return a.failure(resp)
 }
@@ -183,7 +162,7 @@ func (a *try) attemptContext() (context.Context, context.CancelFunc) {
 	if a.cfg.timeout > 0 {
 		dl = time.Now().Add(a.cfg.timeout)
 	}
-	if !a.deadline.IsZero() && !a.op.streaming && (dl.IsZero() || a.deadline.Before(dl)) {
+	if !a.deadline.IsZero() && (dl.IsZero() || a.deadline.Before(dl)) {
 		dl, a.byCall = a.deadline, true
 	}
 	if cdl, ok := a.ctx.Deadline(); dl.IsZero() || ok && !cdl.After(dl) {
@@ -244,29 +223,27 @@ func notToken(r rune) bool {
 // transportFailure is the outcome of an error from the HTTP client (or from reading a body).
 func (a *try) transportFailure(err error, maybeSent bool) outcome {
 	if a.ctx.Err() != nil { // the caller's context ended: not a connection problem, and not retried
-		return outcome{err: a.ended(), final: true}
+		return outcome{err: a.withLast(fmt.Errorf("ampersand: %s: %w during attempt %d", a.op.id, a.ctx.Err(), a.n)), final: true}
 	}
 	timedOut := errors.Is(a.actx.Err(), context.DeadlineExceeded)
-	if timedOut && a.byCall {
+	callOver := timedOut && a.byCall // the call's MaxElapsedTime ran out: nothing is retried
+	if callOver {
 		err = fmt.Errorf("the call's MaxElapsedTime of %s ran out: %w", a.cfg.retry.MaxElapsedTime, err)
 	}
 	connErr := &ConnectionError{Operation: a.op.id, Attempts: a.n, Timeout: timedOut, Err: cleanCause(err, a.cfg.key), key: a.cfg.key}
-	switch {
-	case timedOut && a.byCall && a.last != nil:
-		return outcome{err: fmt.Errorf("%w; previous attempt: %w", connErr, a.last), final: true}
-	case timedOut && a.byCall:
-		return outcome{err: connErr, final: true}
+	if callOver {
+		return outcome{err: a.withLast(connErr), final: true}
 	}
 	return outcome{err: connErr, timedOut: timedOut, maybeSent: maybeSent}
 }
 
-// ended returns the error of a call whose context ended during the attempt, keeping the previous attempt's
-// error reachable with errors.As.
-func (a *try) ended() error {
-	if a.last != nil {
-		return fmt.Errorf("ampersand: %s: %w during attempt %d; previous attempt: %w", a.op.id, a.ctx.Err(), a.n, a.last)
+// withLast returns the error that ends the call during an attempt: err, with the previous attempt's error,
+// if any, still reachable with errors.As.
+func (r *run) withLast(err error) error {
+	if r.last == nil {
+		return err
 	}
-	return fmt.Errorf("ampersand: %s: %w during attempt %d", a.op.id, a.ctx.Err(), a.n)
+	return fmt.Errorf("%w; previous attempt: %w", err, r.last)
 }
 
 // success decodes a 2xx body. cancel ends the attempt's context (it cuts the tail of a broken body).
@@ -274,15 +251,11 @@ func (a *try) success(resp *http.Response, cancel context.CancelFunc) outcome {
 	if a.decode == nil {
 		return outcome{resp: resp, final: true}
 	}
-	limit := a.cfg.maxBodyBytes
-	if limit <= 0 {
-		limit = a.op.maxBody
-	}
+	limit := cmp.Or(a.cfg.maxBodyBytes, a.op.maxBody) // WithMaxResponseBytes's (never negative), else the operation's
 	body := newBodyReader(resp.Body, limit)
 	body.ctx = a.actx
 	defer body.release()
 	a.rep = report{op: a.op.id, key: a.cfg.key, strict: a.cfg.strict} // an earlier attempt's issues are gone
-	// The length is the server's word, capped.
 	handedOut := false
 	err := a.decode(reply{body: body, length: min(resp.ContentLength, limit), server: a.cfg.server, rep: &a.rep, handedOut: &handedOut})
 	if err == nil {
@@ -315,9 +288,15 @@ func pointerOf(err error) string {
 	return ""
 }
 
-// failure reads the body of a reply that is not a success (at most 64 KiB) into an *APIError.
+// failure reads the body of a reply that is not a success (at most 64 KiB) into an *APIError. The body of an
+// informational status that net/http handed over as final (101 Switching Protocols) may be the raw
+// connection, which nothing bounds: it is never read.
 func (a *try) failure(resp *http.Response) outcome {
-	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var raw []byte
+	var readErr error
+	if resp.StatusCode >= 200 {
+		raw, readErr = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	}
 	apiErr := newAPIError(a.op.id, resp, raw, a.cfg.key, a.n)
 	apiErr.redirect = refusedRedirect(resp, a.cfg.server.origin)
 	if readErr != nil {

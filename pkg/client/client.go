@@ -1,8 +1,8 @@
 package client
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -35,22 +35,12 @@ type ConnectionsService struct{ client *Client }
 // RetryConfig.
 func New(opts ...Option) (*Client, error) {
 	c := &Client{cfg: config{retry: retrier{RetryConfig: DefaultRetryConfig()}}}
-	c.cfg.server, _ = parseServerURL(DefaultServerURL)
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&c.cfg); err != nil {
-			return nil, err
-		}
+	if err := c.cfg.apply(opts); err != nil {
+		return nil, err
 	}
-	if raw := strings.TrimSpace(os.Getenv(envServerURL)); !c.cfg.serverSet && raw != "" {
-		s, err := parseServerURL(raw)
+	if c.cfg.server == nil { // no WithServerURL
+		s, err := parseServerURL(envServerURL+" (environment)", cmp.Or(strings.TrimSpace(os.Getenv(envServerURL)), DefaultServerURL))
 		if err != nil {
-			var v *ValidationError
-			if errors.As(err, &v) {
-				return nil, &ValidationError{Field: envServerURL + " (environment)", Reason: v.Reason}
-			}
 			return nil, err
 		}
 		c.cfg.server = s
@@ -124,13 +114,8 @@ func (c *Client) forCall(ctx context.Context, opts []Option) (*config, error) {
 		return &c.cfg, nil
 	}
 	cfg := c.cfg.clone()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(cfg); err != nil {
-			return nil, err
-		}
+	if err := cfg.apply(opts); err != nil {
+		return nil, err
 	}
 	if err := cfg.check(); err != nil {
 		return nil, err

@@ -69,7 +69,7 @@ func TestSafeURLScheme(t *testing.T) {
 		{"http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/oauth/authorize", true},
 		{"http://localhost:8080/v1", "HTTPS://login.example.com/", true},
 	} {
-		s, err := parseServerURL(tc.server)
+		s, err := parseServerURL("ServerURL", tc.server)
 		if err != nil {
 			t.Fatal(err)
 		}

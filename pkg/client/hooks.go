@@ -79,11 +79,13 @@ func (r *run) hookRetry(ctx context.Context, n int, d decision, err error) {
 	}
 }
 
-// callEnd runs the CallEnd hooks.
-func (r *run) callEnd(ctx context.Context, err error) {
+// end ends the call: the WARN line of its DecodeIssues (see logIssues), then the CallEnd hooks.
+func (r *run) end(ctx context.Context, err error) {
+	r.cfg.logIssues(ctx, r.op.id, r.rep.issues)
 	if r.call == nil {
 		return
 	}
+	r.call.DecodeIssues = r.rep.issues
 	for _, h := range r.cfg.hooks {
 		if h.CallEnd != nil {
 			h.CallEnd(ctx, r.call, err)

@@ -24,25 +24,27 @@ type Option func(*config) error
 //
 //	standard := client.Compose(client.WithTimeout(5*time.Second), client.WithHeader("X-Team", "billing"))
 func Compose(opts ...Option) Option {
-	opts = append([]Option(nil), opts...)
-	return func(c *config) error {
-		for _, o := range opts {
-			if o == nil {
-				continue
-			}
-			if err := o(c); err != nil {
-				return err
-			}
+	opts = slices.Clone(opts)
+	return func(c *config) error { return c.apply(opts) }
+}
+
+// apply applies opts to c in order, skipping nil ones.
+func (c *config) apply(opts []Option) error {
+	for _, o := range opts {
+		if o == nil {
+			continue
 		}
-		return nil
+		if err := o(c); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // config is everything an Option can set: the request configuration, in one place.
 type config struct {
-	key          apiKey // printed as [REDACTED] whatever the verb, and reached only through this pointer
-	server       *serverURL
-	serverSet    bool // by WithServerURL
+	key          apiKey     // printed as [REDACTED] whatever the verb, and reached only through this pointer
+	server       *serverURL // nil in New until the options are applied: then WithServerURL was not given
 	doer         HTTPDoer
 	retry        retrier // the retry policy and the client's retry budget
 	timeout      time.Duration
@@ -108,11 +110,11 @@ func WithServerURL(raw string) Option {
 		if raw == "" {
 			return nil
 		}
-		s, err := parseServerURL(raw)
+		s, err := parseServerURL("ServerURL", raw)
 		if err != nil {
 			return err
 		}
-		c.server, c.serverSet = s, true
+		c.server = s
 		return nil
 	}
 }

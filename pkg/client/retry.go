@@ -104,13 +104,12 @@ func (rc RetryConfig) validate() error {
 	if rc.Strategy == RetryNone {
 		return nil
 	}
-	if rc.Strategy != RetryBackoff {
-		return &ValidationError{Field: "RetryConfig.Strategy", Reason: fmt.Sprintf("unknown strategy %d", rc.Strategy)}
-	}
 	bad := func(field, reason string) error {
 		return &ValidationError{Field: "RetryConfig." + field, Reason: reason}
 	}
 	switch {
+	case rc.Strategy != RetryBackoff:
+		return bad("Strategy", fmt.Sprintf("unknown strategy %d", rc.Strategy))
 	case rc.InitialInterval <= 0:
 		return bad("InitialInterval", "must be positive")
 	case rc.MaxInterval < rc.InitialInterval:
@@ -208,7 +207,7 @@ func decide(rc RetryConfig, a outcome) decision {
 	// A server hint may lengthen the wait (up to MaxInterval), never shorten it: a zero, negative or past hint
 	// would otherwise turn the backoff into a busy loop against a failing server.
 	wait := backoff(rc, a.n, a.random)
-	if hint, hinted := serverHint(a); hinted && hint > wait {
+	if hint := serverHint(a); hint > wait {
 		wait = min(hint, rc.MaxInterval)
 		why += fmt.Sprintf("; server asked to wait %s", wait)
 	}
@@ -276,23 +275,11 @@ func permanentTransportError(err error) bool {
 	return false
 }
 
-// serverHint returns how long the server asked to wait (Retry-After in seconds or as an HTTP date, or the
-// problem's retryAfter; the later of the two), and whether it said anything.
-func serverHint(a outcome) (time.Duration, bool) {
-	var wait time.Duration
-	found := false
-	if v := a.header.Get("Retry-After"); v != "" {
-		if d, ok := parseRetryAfter(v, a.now); ok {
-			wait, found = d, true
-		}
-	}
-	if !a.retryAfter.IsZero() {
-		d := max(a.retryAfter.Sub(a.now), 0)
-		if !found || d > wait {
-			wait, found = d, true
-		}
-	}
-	return wait, found
+// serverHint returns how long the server asked to wait: the later of Retry-After (in seconds or as an HTTP
+// date) and the problem's retryAfter; 0 when it said nothing or named a time past (so does a zero retryAfter).
+func serverHint(a outcome) time.Duration {
+	wait, _ := parseRetryAfter(a.header.Get("Retry-After"), a.now) // 0 when absent or unreadable
+	return max(wait, a.retryAfter.Sub(a.now))
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date (RFC 9110 §10.2.3). Dates in the
@@ -317,12 +304,8 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 // backoff is the wait before retry n (after attempt n): InitialInterval·Exponent^(n-1), capped at
 // MaxInterval, times a jitter factor in [0.8, 1.2).
 func backoff(rc RetryConfig, n int, random float64) time.Duration {
-	base := float64(rc.InitialInterval) * math.Pow(rc.Exponent, float64(n-1))
-	if base > float64(rc.MaxInterval) {
-		base = float64(rc.MaxInterval)
-	}
-	d := time.Duration(base * (0.8 + 0.4*random))
-	return min(d, rc.MaxInterval)
+	base := min(float64(rc.InitialInterval)*math.Pow(rc.Exponent, float64(n-1)), float64(rc.MaxInterval))
+	return min(time.Duration(base*(0.8+0.4*random)), rc.MaxInterval)
 }
 
 // retrier is a client's retry policy and its retry budget in one value, as the AWS SDKs' retryer: decide

@@ -21,8 +21,9 @@ type serverURL struct {
 	loop   bool // the host is loopback (see isLoopback)
 }
 
-func parseServerURL(raw string) (*serverURL, error) {
-	bad := func(reason string) error { return &ValidationError{Field: "ServerURL", Reason: reason} }
+// parseServerURL validates raw; an error names field (the option or environment variable it came from).
+func parseServerURL(field, raw string) (*serverURL, error) {
+	bad := func(reason string) error { return &ValidationError{Field: field, Reason: reason} }
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
