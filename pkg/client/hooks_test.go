@@ -56,3 +56,26 @@ func TestHooks(t *testing.T) {
 		t.Errorf("the attempts ran in context %v, want the one the last CallStart returned", seen)
 	}
 }
+
+// A panic in a hook between attempts (here Retry) goes on to the caller unchanged, but ends the call first:
+// CallEnd runs once, with an error.
+func TestPanicInARetryHookEndsTheCall(t *testing.T) {
+	api := newFakeAPI(t, sequence(status(503, "Retry-After", "0"), ok))
+	type boom struct{}
+	var ends []error
+	c := api.newClient(t, client.WithRetryConfig(fastRetries()), client.WithHooks(client.Hooks{
+		Retry:   func(context.Context, *client.Call, client.Retry) { panic(boom{}) },
+		CallEnd: func(_ context.Context, _ *client.Call, err error) { ends = append(ends, err) },
+	}))
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		_, _ = c.Connections.Get(bg, getReq())
+		return nil
+	}()
+	if _, ok := got.(boom); !ok {
+		t.Errorf("recovered %v, want the hook's own panic value", got)
+	}
+	if len(ends) != 1 || ends[0] == nil {
+		t.Errorf("CallEnd ran with %v; want once, with an error", ends)
+	}
+}
