@@ -26,7 +26,7 @@ type codec struct {
 	time   bool          // time.Time: a date-time string
 	enum   bool          // a string type with a Valid method
 	fields []field       // a struct's
-	names  []string      // a struct's fields' JSON names, for matchFold
+	names  []string      // a struct's fields' JSON names, to match members against
 	elem   *codec        // a slice's or map's
 	typ    reflect.Type
 }
@@ -94,20 +94,17 @@ func (d *decoder) value(c *codec, v reflect.Value) (ok bool, err error) {
 		return false, d.issue(DecodeIssueWrongType, raw)
 	}
 	switch {
-	case c.time:
-		raw, err := d.dec.ReadValue()
-		if err != nil {
-			return false, err
-		}
-		if p := v.Addr().Interface().(*time.Time); p.UnmarshalJSON(raw) != nil { // as encoding/json does
-			*p = time.Time{}
-			return false, d.issue(DecodeIssueInvalid, raw)
-		}
-		return true, nil
 	case c.want == '"':
 		raw, err := d.dec.ReadValue()
 		if err != nil {
 			return false, err
+		}
+		if c.time {
+			if p := v.Addr().Interface().(*time.Time); p.UnmarshalJSON(raw) != nil { // as encoding/json does
+				*p = time.Time{}
+				return false, d.issue(DecodeIssueInvalid, raw)
+			}
+			return true, nil
 		}
 		s, err := d.makeString(d.unquote(raw))
 		if err != nil {
@@ -140,20 +137,16 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 			return got, err
 		}
 		name := d.unquote(raw)
-		i := -1
-		for j, n := range c.names {
-			if n == string(name) {
-				i = j
-				break
-			}
+		s := unsafe.String(unsafe.SliceData(name), len(name)) // only compared, never kept
+		i := slices.Index(c.names, s)
+		if i < 0 { // else case-insensitively, as encoding/json does (strings.EqualFold, '-' and '_' significant)
+			i = slices.IndexFunc(c.names, func(n string) bool { return strings.EqualFold(s, n) })
 		}
 		if i < 0 {
-			if i = matchFold(name, c.names); i < 0 {
-				if err := d.dec.SkipValue(); err != nil { // unknown properties are not issues
-					return got, err
-				}
-				continue
+			if err := d.dec.SkipValue(); err != nil { // unknown properties are not issues
+				return got, err
 			}
+			continue
 		}
 		f := &c.fields[i]
 		seen |= 1 << i
@@ -176,13 +169,6 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 		}
 	}
 	return got, nil
-}
-
-// matchFold finds name among a struct's JSON names case-insensitively, as encoding/json does after an exact
-// match failed (strings.EqualFold, '-' and '_' significant); -1 when none matches.
-func matchFold(name []byte, names []string) int {
-	s := unsafe.String(unsafe.SliceData(name), len(name)) // EqualFold does not keep it
-	return slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(s, n) })
 }
 
 // slice decodes a JSON array into the slice v; an element that cannot be read keeps its place, zero. An
