@@ -16,12 +16,11 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
-// The state of one body's decoding (decode.go walks the models with it). It also bounds what a body can
-// cost: every allocation the decoding makes is charged to a budget of maxAmplification bytes per body byte
-// read so far, plus decodeSlack — a body crafted to decode into much more memory than it occupies (tiny list
-// elements, arrays of empty strings, maps of tiny entries, values that are all issues) fails instead of
-// exhausting memory; and no JSON token may exceed maxTokenBytes (bodyReader enforces it), which bounds what
-// the streaming decoder buffers.
+// What a body can cost is bounded: every allocation its decoding (decode.go) makes is charged to a budget of
+// maxAmplification bytes per body byte read so far, plus decodeSlack — a body crafted to decode into much
+// more memory than it occupies (tiny list elements, arrays of empty strings, maps of tiny entries, values that
+// are all issues) fails instead of exhausting memory; and no JSON token may exceed maxTokenBytes (guard
+// enforces it), which bounds what the streaming decoder buffers.
 
 const (
 	maxAmplification = 4        // bytes the decoding of a success body may allocate per body byte
@@ -188,17 +187,15 @@ func (d *decoder) makeString(b []byte) (string, error) {
 	if len(b) < 2 {
 		return string(b), nil // the runtime has every 0- and 1-byte string
 	}
-	var slot *string
-	if len(b) <= 256 {
-		if slot = &d.strs[internHash(b)%uint32(len(d.strs))]; *slot == string(b) {
-			return *slot, nil
-		}
+	if len(b) > 256 {
+		return string(b), d.charge(stringCost(len(b)))
 	}
-	s := string(b)
-	if slot != nil {
-		*slot = s
+	slot := &d.strs[internHash(b)%uint32(len(d.strs))]
+	if *slot != string(b) {
+		*slot = string(b)
+		return *slot, d.charge(stringCost(len(b)))
 	}
-	return s, d.charge(stringCost(len(b)))
+	return *slot, nil
 }
 
 // internHash hashes a string's fixed-size prefix and suffix (json v2's string cache does the same).
