@@ -66,11 +66,8 @@ func (b *bodyReader) headCopy(stop func()) []byte {
 	if b.readErr == nil {
 		defer time.AfterFunc(tailWait, stop).Stop()
 		var buf [4096]byte
-		for b.head.Len() < maxErrorBody && b.left > 0 {
-			n, err := b.r.Read(buf[:min(len(buf), maxErrorBody-b.head.Len(), int(min(b.left, int64(len(buf)))))])
-			b.head.Write(buf[:n])
-			b.left -= int64(n)
-			if err != nil {
+		for b.head.Len() < maxErrorBody && b.left > 0 { // Read keeps the head
+			if _, err := b.Read(buf[:min(len(buf), maxErrorBody-b.head.Len())]); err != nil {
 				break
 			}
 		}
