@@ -33,7 +33,11 @@ func (p Problem) String() string {
 	str("detail", p.Detail)
 	str("remedy", p.Remedy)
 	str("requestId", p.RequestID)
-	field("retryable", retryableText(p.Retryable))
+	retryable := "unset"
+	if p.Retryable != nil {
+		retryable = fmt.Sprint(*p.Retryable)
+	}
+	field("retryable", retryable)
 	if !p.RetryAfter.IsZero() {
 		field("retryAfter", p.RetryAfter.Format(time.RFC3339Nano))
 	}
@@ -63,13 +67,6 @@ func (p Problem) String() string {
 	}
 	b.WriteString("}")
 	return b.String()
-}
-
-func retryableText(r *bool) string {
-	if r == nil {
-		return "unset"
-	}
-	return fmt.Sprint(*r)
 }
 
 // issueText prints an issue as "in name: detail (value v)".
