@@ -43,6 +43,10 @@ type field struct {
 // tests meet at once).
 func codecOf(t reflect.Type) *codec {
 	c := &codec{typ: t}
+	if t == reflect.TypeFor[time.Time]() {
+		c.want, c.time = '"', true
+		return c
+	}
 	switch t.Kind() {
 	case reflect.String:
 		c.want, c.enum = '"', t.Implements(reflect.TypeFor[interface{ Valid() bool }]())
@@ -54,9 +58,6 @@ func codecOf(t reflect.Type) *codec {
 		}
 		c.want, c.elem = '{', codecOf(t.Elem())
 	case reflect.Struct:
-		if c.want, c.time = '"', t == reflect.TypeFor[time.Time](); c.time {
-			break
-		}
 		c.want = '{'
 		for i := range t.NumField() {
 			f := t.Field(i)

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -102,10 +103,7 @@ type decodeProblem struct {
 }
 
 func (e *decodeProblem) Error() string {
-	s := e.pointer + ": " + e.msg
-	if e.pointer == "" {
-		s = "the body: " + e.msg
-	}
+	s := cmp.Or(e.pointer, "the body") + ": " + e.msg
 	if e.err != nil {
 		return s + ": " + e.err.Error()
 	}
