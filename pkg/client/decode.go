@@ -273,15 +273,10 @@ func (d *decoder) connection(v *Connection) error {
 	}
 	at := string(d.dec.StackPointer())
 	id := d.rep.key.redact(at + "/id")
-	kept := d.rep.issues[:since]
-	for _, is := range d.rep.issues[since:] {
-		if is.Pointer == id || is.Pointer == at {
-			kept = append(kept, is)
-		}
-	}
-	clear(d.rep.issues[len(kept):])
-	d.rep.issues = kept
-	if len(kept) == since { // the id was an empty string
+	// The others go; DeleteFunc zeroes their slots, so the spare capacity keeps none of their strings.
+	kept := slices.DeleteFunc(d.rep.issues[since:], func(is DecodeIssue) bool { return is.Pointer != id && is.Pointer != at })
+	d.rep.issues = d.rep.issues[:since+len(kept)]
+	if len(kept) == 0 { // the id was an empty string
 		return d.record(id, DecodeIssueInvalid, []byte(`""`))
 	}
 	return nil
