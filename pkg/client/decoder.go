@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"net/http"
 	"reflect"
 	"sync"
 	"unicode/utf8"
@@ -48,13 +49,8 @@ type decoder struct {
 }
 
 var decoders = sync.Pool{New: func() any {
-	return &decoder{dec: jsontext.NewDecoder(noBody{}, v1Semantics), maps: map[reflect.Type][2]reflect.Value{}}
+	return &decoder{dec: jsontext.NewDecoder(http.NoBody, v1Semantics), maps: map[reflect.Type][2]reflect.Value{}}
 }}
-
-// noBody is an empty reader without state, which pooled decoders hold between uses.
-type noBody struct{}
-
-func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
 
 // newDecoder returns a decoder reading r, which records issues in rep.
 func newDecoder(r io.Reader, rep *report) *decoder {
@@ -67,7 +63,7 @@ func newDecoder(r io.Reader, rep *report) *decoder {
 
 // release returns d to the pool; d must not be used afterwards.
 func (d *decoder) release() {
-	d.dec.Reset(noBody{}, v1Semantics) // drop the body (jsontext refuses a nil reader)
+	d.dec.Reset(http.NoBody, v1Semantics) // drop the body (jsontext refuses a nil reader; NoBody has no state)
 	if cap(d.scratch) > 64<<10 {
 		d.scratch = nil
 	}
