@@ -13,9 +13,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // What a body can cost is bounded: every allocation its decoding (decode.go) makes is charged to a budget of
@@ -49,21 +47,21 @@ type decoder struct {
 }
 
 var decoders = sync.Pool{New: func() any {
-	return &decoder{dec: jsontext.NewDecoder(http.NoBody, v1Semantics), maps: map[reflect.Type][2]reflect.Value{}}
+	return &decoder{dec: jsontext.NewDecoder(http.NoBody, tokenizer...), maps: map[reflect.Type][2]reflect.Value{}}
 }}
 
 // newDecoder returns a decoder reading r, which records issues in rep.
 func newDecoder(r io.Reader, rep *report) *decoder {
 	d := decoders.Get().(*decoder)
 	d.in = guard{r: r, dec: d.dec}
-	d.dec.Reset(&d.in, v1Semantics)
+	d.dec.Reset(&d.in, tokenizer...)
 	d.used, d.rep = 0, rep
 	return d
 }
 
 // release returns d to the pool; d must not be used afterwards.
 func (d *decoder) release() {
-	d.dec.Reset(http.NoBody, v1Semantics) // drop the body (jsontext refuses a nil reader; NoBody has no state)
+	d.dec.Reset(http.NoBody, tokenizer...) // drop the body (jsontext refuses a nil reader; NoBody has no state)
 	if cap(d.scratch) > 64<<10 {
 		d.scratch = nil
 	}
@@ -211,13 +209,6 @@ func internHash(b []byte) uint32 {
 // quarter (8-byte granularity below 16 bytes).
 func stringCost(n int) int64 { return int64((n + n/4 + 7) &^ 7) }
 
-// v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
-// the tokenizer of the success bodies and the decoding of problem documents use them.
-var v1Semantics = jsonv2.JoinOptions(
-	jsonv2.MatchCaseInsensitiveNames(true),
-	jsonv1.MatchCaseSensitiveDelimiter(true),
-	jsonv1.MergeWithLegacySemantics(true),
-	jsonv1.ParseTimeWithLooseRFC3339(true),
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
-)
+// tokenizer are the tokenizer's options: as with encoding/json, a name may repeat and invalid UTF-8 is read
+// (and replaced, see unquote).
+var tokenizer = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}

@@ -6,8 +6,6 @@ import (
 	"mime"
 	"strings"
 	"time"
-
-	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // String prints the fields that are set, as text for a log line: strings quoted (so the server's control
@@ -96,7 +94,7 @@ func parseProblem(contentType string, body []byte) *Problem {
 		return nil
 	}
 	var p Problem
-	if jsonv2.Unmarshal(body, &p, v1Semantics) != nil && !salvageProblem(body, &p) {
+	if json.Unmarshal(body, &p) != nil && !salvageProblem(body, &p) {
 		return nil
 	}
 	if p.Type == "" && p.Title == "" && p.Status == 0 && p.Detail == "" && p.RequestID == "" {
