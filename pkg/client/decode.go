@@ -26,14 +26,13 @@ type codec struct {
 	time   bool          // time.Time: a date-time string
 	enum   bool          // a string type with a Valid method
 	fields []field       // a struct's
-	names  []string      // a struct's fields' JSON names, to match members against
+	names  []string      // the JSON names of a struct's fields, in the same order
 	elem   *codec        // a slice's or map's
 	typ    reflect.Type
 }
 
-// field is a struct field with a JSON name.
+// field is a struct field with a JSON name (in codec.names).
 type field struct {
-	name     string
 	index    int
 	required bool
 	codec    *codec
@@ -63,7 +62,7 @@ func codecOf(t reflect.Type) *codec {
 			f := t.Field(i)
 			if name, opts, _ := strings.Cut(f.Tag.Get("json"), ","); f.IsExported() && name != "-" && name != "" {
 				required := !slices.Contains(strings.Split(opts, ","), "omitempty")
-				c.fields = append(c.fields, field{name: name, index: i, required: required, codec: codecOf(f.Type)})
+				c.fields = append(c.fields, field{index: i, required: required, codec: codecOf(f.Type)})
 				c.names = append(c.names, name)
 			}
 		}
@@ -164,7 +163,7 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 	}
 	for i := range c.fields {
 		if c.fields[i].required && seen&(1<<i) == 0 {
-			if err := d.missing(c.fields[i].name); err != nil {
+			if err := d.missing(c.names[i]); err != nil {
 				return got, err
 			}
 		}
