@@ -139,7 +139,7 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 		name := d.unquote(raw)
 		s := unsafe.String(unsafe.SliceData(name), len(name)) // only compared, never kept
 		i := slices.Index(c.names, s)
-		if i < 0 { // else case-insensitively, as encoding/json does (strings.EqualFold, '-' and '_' significant)
+		if i < 0 { // strings.EqualFold: '-' and '_' are significant, as in encoding/json
 			i = slices.IndexFunc(c.names, func(n string) bool { return strings.EqualFold(s, n) })
 		}
 		if i < 0 {
