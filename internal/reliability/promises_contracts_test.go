@@ -119,16 +119,22 @@ func TestMissingRequiredPropertiesAreDecodeErrors(t *testing.T) {
 
 // Item 14. DecodeError.Body holds the body up to 64 KiB, not just what the decoder had read when it failed.
 func TestDecodeErrorHoldsTheBody(t *testing.T) {
-	body := `{"id":1,"pad":"` + strings.Repeat("p", 20_000) + `"}`
-	ts := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(body))
-	})
-	c, _ := rawClient(t, ts)
-	_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
-	var decErr *client.DecodeError
-	if !errors.As(err, &decErr) || string(decErr.Body) != body || decErr.Pointer != "/id" {
-		t.Fatalf("err = %v with %d bytes of body, want the whole %d-byte body and the pointer /id", err, len(decErr.Body), len(body))
+	for _, tc := range []struct{ body, pointer string }{
+		{`{"id":1,"pad":"` + strings.Repeat("p", 20_000) + `"}`, "/id"},
+		{`{"id":"c"]` + strings.Repeat("p", 200_000), ""}, // malformed at its start: 64 KiB, far beyond what was decoded
+	} {
+		ts := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(tc.body))
+		})
+		c, _ := rawClient(t, ts)
+		_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
+		var decErr *client.DecodeError
+		want := tc.body[:min(len(tc.body), 64<<10)]
+		if !errors.As(err, &decErr) || string(decErr.Body) != want || decErr.Pointer != tc.pointer {
+			t.Errorf("err = %v with %d bytes of body, want the first %d bytes of the %d-byte body and the pointer %s",
+				err, len(decErr.Body), len(want), len(tc.body), tc.pointer)
+		}
 	}
 }
 

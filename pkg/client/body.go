@@ -18,7 +18,6 @@ var errTooLarge = errors.New("response body exceeds the limit (see WithMaxRespon
 type bodyReader struct {
 	r       io.Reader
 	left    int64 // bytes still allowed
-	read    int64 // bytes read so far
 	readErr error // the first error from r other than io.EOF
 	head    bytes.Buffer
 	ctx     context.Context // the attempt's: see alive
@@ -28,32 +27,28 @@ var bodyReaders = sync.Pool{New: func() any { return new(bodyReader) }}
 
 func newBodyReader(r io.Reader, limit int64) *bodyReader {
 	b := bodyReaders.Get().(*bodyReader)
-	b.r, b.left, b.read, b.readErr, b.ctx = r, limit, 0, nil, nil
+	b.r, b.left, b.readErr, b.ctx = r, limit, nil, nil
 	b.head.Reset()
 	return b
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
-	if b.left <= 0 {
+	if b.left <= 0 { // one byte more is one too many
 		var one [1]byte
 		n, err := b.r.Read(one[:])
-		if n > 0 {
+		switch {
+		case n > 0:
 			return 0, errTooLarge
-		}
-		if err != nil && err != io.EOF {
+		case err == nil:
+			return 0, io.EOF // nothing more right now; the decoder has all it may read
+		case err != io.EOF:
 			b.readErr = err
-		}
-		if err == nil {
-			err = io.EOF // nothing more right now; the decoder has all it may read
 		}
 		return 0, err
 	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
+	p = p[:min(int64(len(p)), b.left)]
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
-	b.read += int64(n)
 	if room := maxErrorBody - b.head.Len(); room > 0 {
 		b.head.Write(p[:min(n, room)])
 	}
@@ -71,11 +66,8 @@ func (b *bodyReader) headCopy(stop func()) []byte {
 	if b.readErr == nil {
 		defer time.AfterFunc(tailWait, stop).Stop()
 		var buf [4096]byte
-		for b.head.Len() < maxErrorBody && b.left > 0 {
-			n, err := b.r.Read(buf[:min(len(buf), maxErrorBody-b.head.Len(), int(min(b.left, int64(len(buf)))))])
-			b.head.Write(buf[:n])
-			b.left -= int64(n)
-			if err != nil {
+		for b.head.Len() < maxErrorBody && b.left > 0 { // Read keeps the head
+			if _, err := b.Read(buf[:min(len(buf), maxErrorBody-b.head.Len())]); err != nil {
 				break
 			}
 		}

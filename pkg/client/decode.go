@@ -26,14 +26,13 @@ type codec struct {
 	time   bool          // time.Time: a date-time string
 	enum   bool          // a string type with a Valid method
 	fields []field       // a struct's
-	names  []string      // a struct's fields' JSON names, for matchFold
+	names  []string      // the JSON names of a struct's fields, in the same order
 	elem   *codec        // a slice's or map's
 	typ    reflect.Type
 }
 
-// field is a struct field with a JSON name.
+// field is a struct field with a JSON name (in codec.names).
 type field struct {
-	name     string
 	index    int
 	required bool
 	codec    *codec
@@ -43,6 +42,10 @@ type field struct {
 // tests meet at once).
 func codecOf(t reflect.Type) *codec {
 	c := &codec{typ: t}
+	if t == reflect.TypeFor[time.Time]() {
+		c.want, c.time = '"', true
+		return c
+	}
 	switch t.Kind() {
 	case reflect.String:
 		c.want, c.enum = '"', t.Implements(reflect.TypeFor[interface{ Valid() bool }]())
@@ -54,15 +57,12 @@ func codecOf(t reflect.Type) *codec {
 		}
 		c.want, c.elem = '{', codecOf(t.Elem())
 	case reflect.Struct:
-		if c.want, c.time = '"', t == reflect.TypeFor[time.Time](); c.time {
-			break
-		}
 		c.want = '{'
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if name, opts, _ := strings.Cut(f.Tag.Get("json"), ","); f.IsExported() && name != "-" && name != "" {
 				required := !slices.Contains(strings.Split(opts, ","), "omitempty")
-				c.fields = append(c.fields, field{name: name, index: i, required: required, codec: codecOf(f.Type)})
+				c.fields = append(c.fields, field{index: i, required: required, codec: codecOf(f.Type)})
 				c.names = append(c.names, name)
 			}
 		}
@@ -94,20 +94,17 @@ func (d *decoder) value(c *codec, v reflect.Value) (ok bool, err error) {
 		return false, d.issue(DecodeIssueWrongType, raw)
 	}
 	switch {
-	case c.time:
-		raw, err := d.dec.ReadValue()
-		if err != nil {
-			return false, err
-		}
-		if p := v.Addr().Interface().(*time.Time); p.UnmarshalJSON(raw) != nil { // as encoding/json does
-			*p = time.Time{}
-			return false, d.issue(DecodeIssueInvalid, raw)
-		}
-		return true, nil
 	case c.want == '"':
 		raw, err := d.dec.ReadValue()
 		if err != nil {
 			return false, err
+		}
+		if c.time {
+			if p := v.Addr().Interface().(*time.Time); p.UnmarshalJSON(raw) != nil { // as encoding/json does
+				*p = time.Time{}
+				return false, d.issue(DecodeIssueInvalid, raw)
+			}
+			return true, nil
 		}
 		s, err := d.makeString(d.unquote(raw))
 		if err != nil {
@@ -140,20 +137,16 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 			return got, err
 		}
 		name := d.unquote(raw)
-		i := -1
-		for j, n := range c.names {
-			if n == string(name) {
-				i = j
-				break
-			}
+		s := unsafe.String(unsafe.SliceData(name), len(name)) // only compared, never kept
+		i := slices.Index(c.names, s)
+		if i < 0 { // strings.EqualFold: '-' and '_' are significant, as in encoding/json
+			i = slices.IndexFunc(c.names, func(n string) bool { return strings.EqualFold(s, n) })
 		}
 		if i < 0 {
-			if i = matchFold(name, c.names); i < 0 {
-				if err := d.dec.SkipValue(); err != nil { // unknown properties are not issues
-					return got, err
-				}
-				continue
+			if err := d.dec.SkipValue(); err != nil { // unknown properties are not issues
+				return got, err
 			}
+			continue
 		}
 		f := &c.fields[i]
 		seen |= 1 << i
@@ -170,19 +163,12 @@ func (d *decoder) object(c *codec, v reflect.Value) (got uint64, err error) {
 	}
 	for i := range c.fields {
 		if c.fields[i].required && seen&(1<<i) == 0 {
-			if err := d.missing(c.fields[i].name); err != nil {
+			if err := d.missing(c.names[i]); err != nil {
 				return got, err
 			}
 		}
 	}
 	return got, nil
-}
-
-// matchFold finds name among a struct's JSON names case-insensitively, as encoding/json does after an exact
-// match failed (strings.EqualFold, '-' and '_' significant); -1 when none matches.
-func matchFold(name []byte, names []string) int {
-	s := unsafe.String(unsafe.SliceData(name), len(name)) // EqualFold does not keep it
-	return slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(s, n) })
 }
 
 // slice decodes a JSON array into the slice v; an element that cannot be read keeps its place, zero. An
@@ -286,15 +272,10 @@ func (d *decoder) connection(v *Connection) error {
 	}
 	at := string(d.dec.StackPointer())
 	id := d.rep.key.redact(at + "/id")
-	kept := d.rep.issues[:since]
-	for _, is := range d.rep.issues[since:] {
-		if is.Pointer == id || is.Pointer == at {
-			kept = append(kept, is)
-		}
-	}
-	clear(d.rep.issues[len(kept):])
-	d.rep.issues = kept
-	if len(kept) == since { // the id was an empty string
+	// The others go; DeleteFunc zeroes their slots, so the spare capacity keeps none of their strings.
+	kept := slices.DeleteFunc(d.rep.issues[since:], func(is DecodeIssue) bool { return is.Pointer != id && is.Pointer != at })
+	d.rep.issues = d.rep.issues[:since+len(kept)]
+	if len(kept) == 0 { // the id was an empty string
 		return d.record(id, DecodeIssueInvalid, []byte(`""`))
 	}
 	return nil

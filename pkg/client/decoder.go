@@ -2,26 +2,25 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math/bits"
+	"net/http"
 	"reflect"
 	"sync"
 	"unicode/utf8"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
-// The state of one body's decoding (decode.go walks the models with it). It also bounds what a body can
-// cost: every allocation the decoding makes is charged to a budget of maxAmplification bytes per body byte
-// read so far, plus decodeSlack — a body crafted to decode into much more memory than it occupies (tiny list
-// elements, arrays of empty strings, maps of tiny entries, values that are all issues) fails instead of
-// exhausting memory; and no JSON token may exceed maxTokenBytes (bodyReader enforces it), which bounds what
-// the streaming decoder buffers.
+// What a body can cost is bounded: every allocation its decoding (decode.go) makes is charged to a budget of
+// maxAmplification bytes per body byte read so far, plus decodeSlack — a body crafted to decode into much
+// more memory than it occupies (tiny list elements, arrays of empty strings, maps of tiny entries, values that
+// are all issues) fails instead of exhausting memory; and no JSON token may exceed maxTokenBytes (guard
+// enforces it), which bounds what the streaming decoder buffers.
 
 const (
 	maxAmplification = 4        // bytes the decoding of a success body may allocate per body byte
@@ -48,26 +47,21 @@ type decoder struct {
 }
 
 var decoders = sync.Pool{New: func() any {
-	return &decoder{dec: jsontext.NewDecoder(noBody{}, v1Semantics), maps: map[reflect.Type][2]reflect.Value{}}
+	return &decoder{dec: jsontext.NewDecoder(http.NoBody, tokenizer...), maps: map[reflect.Type][2]reflect.Value{}}
 }}
-
-// noBody is an empty reader without state, which pooled decoders hold between uses.
-type noBody struct{}
-
-func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
 
 // newDecoder returns a decoder reading r, which records issues in rep.
 func newDecoder(r io.Reader, rep *report) *decoder {
 	d := decoders.Get().(*decoder)
 	d.in = guard{r: r, dec: d.dec}
-	d.dec.Reset(&d.in, v1Semantics)
+	d.dec.Reset(&d.in, tokenizer...)
 	d.used, d.rep = 0, rep
 	return d
 }
 
 // release returns d to the pool; d must not be used afterwards.
 func (d *decoder) release() {
-	d.dec.Reset(noBody{}, v1Semantics) // drop the body (jsontext refuses a nil reader)
+	d.dec.Reset(http.NoBody, tokenizer...) // drop the body (jsontext refuses a nil reader; NoBody has no state)
 	if cap(d.scratch) > 64<<10 {
 		d.scratch = nil
 	}
@@ -103,10 +97,7 @@ type decodeProblem struct {
 }
 
 func (e *decodeProblem) Error() string {
-	s := e.pointer + ": " + e.msg
-	if e.pointer == "" {
-		s = "the body: " + e.msg
-	}
+	s := cmp.Or(e.pointer, "the body") + ": " + e.msg
 	if e.err != nil {
 		return s + ": " + e.err.Error()
 	}
@@ -188,17 +179,15 @@ func (d *decoder) makeString(b []byte) (string, error) {
 	if len(b) < 2 {
 		return string(b), nil // the runtime has every 0- and 1-byte string
 	}
-	var slot *string
-	if len(b) <= 256 {
-		if slot = &d.strs[internHash(b)%uint32(len(d.strs))]; *slot == string(b) {
-			return *slot, nil
-		}
+	if len(b) > 256 {
+		return string(b), d.charge(stringCost(len(b)))
 	}
-	s := string(b)
-	if slot != nil {
-		*slot = s
+	slot := &d.strs[internHash(b)%uint32(len(d.strs))]
+	if *slot != string(b) {
+		*slot = string(b)
+		return *slot, d.charge(stringCost(len(b)))
 	}
-	return s, d.charge(stringCost(len(b)))
+	return *slot, nil
 }
 
 // internHash hashes a string's fixed-size prefix and suffix (json v2's string cache does the same).
@@ -220,13 +209,6 @@ func internHash(b []byte) uint32 {
 // quarter (8-byte granularity below 16 bytes).
 func stringCost(n int) int64 { return int64((n + n/4 + 7) &^ 7) }
 
-// v1Semantics are the options that give encoding/json's results with github.com/go-json-experiment/json:
-// the tokenizer of the success bodies and the decoding of problem documents use them.
-var v1Semantics = jsonv2.JoinOptions(
-	jsonv2.MatchCaseInsensitiveNames(true),
-	jsonv1.MatchCaseSensitiveDelimiter(true),
-	jsonv1.MergeWithLegacySemantics(true),
-	jsonv1.ParseTimeWithLooseRFC3339(true),
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
-)
+// tokenizer are the tokenizer's options: as with encoding/json, a name may repeat and invalid UTF-8 is read
+// (and replaced, see unquote).
+var tokenizer = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}

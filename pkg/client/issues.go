@@ -101,12 +101,9 @@ func (d *decoder) missing(name string) error {
 // record records an issue at pointer ptr, its raw value cut to maxIssueRaw bytes and both without the key.
 func (d *decoder) record(ptr string, kind DecodeIssueKind, raw []byte) error {
 	ptr = d.rep.key.redact(ptr)
-	val := ""
-	if len(raw) > 0 {
-		val = d.rep.key.redact(string(raw[:min(len(raw), maxIssueRaw+maxIssueRaw/2)]))
-		if len(val) > maxIssueRaw {
-			val = strings.ToValidUTF8(val[:maxIssueRaw], "")
-		}
+	val := d.rep.key.redact(string(raw[:min(len(raw), maxIssueRaw+maxIssueRaw/2)])) // "" for no raw value
+	if len(val) > maxIssueRaw {
+		val = strings.ToValidUTF8(val[:maxIssueRaw], "")
 	}
 	if len(d.rep.issues) == cap(d.rep.issues) { // doubling: append grows large slices by a quarter, which costs more
 		d.rep.issues = append(make([]DecodeIssue, 0, max(8, 2*cap(d.rep.issues))), d.rep.issues...)

@@ -14,9 +14,7 @@ var bigReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, big
 
 // decodeList decodes a body that holds a JSON array of connections, element by element: the body is never
 // held whole, and an element without a usable id is left out. length is the body's announced length (≤ 0:
-// unknown), capped by the caller at the body limit; the slice is sized from it once the first elements show
-// how long a connection is, as far as the allocation budget allows (a false length cannot make the client
-// reserve memory the body does not pay for), and grows in steps otherwise.
+// unknown), capped by the caller at the body limit; listBuilder sizes the slice from it.
 func decodeList(r io.Reader, length int64, rep *report, out *[]Connection) error {
 	if length <= 0 || length > bigBody {
 		var done func()
@@ -30,10 +28,10 @@ func decodeList(r io.Reader, length int64, rep *report, out *[]Connection) error
 	}
 	l := listBuilder{d: d, length: length}
 	for d.more() {
-		if err := l.next(); err != nil {
+		last, err := l.next()
+		if err != nil {
 			return err
 		}
-		last := &l.list[len(l.list)-1]
 		if err := d.connection(last); err != nil {
 			return err
 		}
@@ -82,17 +80,17 @@ const (
 	minConnJSON = 200 // less than the JSON of the smallest valid connection (its required properties alone)
 )
 
-// next makes room for one more element and appends a zero one.
-func (l *listBuilder) next() error {
+// next appends a zero element, making room for it, and returns it.
+func (l *listBuilder) next() (*Connection, error) {
 	if err := l.d.charge(connSize); err != nil {
-		return err
+		return nil, err
 	}
 	if len(l.list) == cap(l.list) {
 		l.grow()
 	}
 	l.list = append(l.list, Connection{})
 	l.n++
-	return nil
+	return &l.list[len(l.list)-1], nil
 }
 
 // grow makes room in l.list: the first time, for the probe; then, once the estimate from the announced
@@ -108,11 +106,7 @@ func (l *listBuilder) grow() {
 		reserve := int64(est-l.n) * connSize
 		if spare := max(maxAmplification*offset+decodeSlack-l.d.used, 0); reserve <= listReserve+spare/2 {
 			l.d.used += int64(l.n) * connSize // the copies
-			grown := make([]Connection, 0, est)
-			for _, c := range l.full {
-				grown = append(grown, c...)
-			}
-			l.list, l.full, l.presized = append(grown, l.list...), nil, true
+			l.list, l.full, l.presized = l.joined(est), nil, true
 			return
 		}
 	}
@@ -122,20 +116,25 @@ func (l *listBuilder) grow() {
 
 // result returns the elements as one slice, joining the chunks when there are several.
 func (l *listBuilder) result() ([]Connection, error) {
-	if len(l.full) == 0 {
-		if l.list == nil {
-			return []Connection{}, nil
-		}
+	switch {
+	case l.list == nil:
+		return []Connection{}, nil
+	case len(l.full) == 0:
 		return l.list, nil
 	}
 	if err := l.d.charge(int64(l.n) * connSize); err != nil {
 		return nil, err
 	}
-	out := make([]Connection, 0, l.n)
+	return l.joined(l.n), nil
+}
+
+// joined returns the chunks and l.list, in order, in a new slice of capacity n.
+func (l *listBuilder) joined(n int) []Connection {
+	out := make([]Connection, 0, n)
 	for _, c := range l.full {
 		out = append(out, c...)
 	}
-	return append(out, l.list...), nil
+	return append(out, l.list...)
 }
 
 // presize returns the capacity to give a list whose body is length bytes long (≤ 0: unknown) and whose

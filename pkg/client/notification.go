@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sync"
 	"time"
 )
 
@@ -67,15 +66,14 @@ func decodeNotification(id string, t time.Time, body []byte, strict bool) (*Noti
 		return nil, fmt.Errorf("%w: no notificationType", ErrWebhookMalformedBody)
 	}
 	n := &Notification{ID: id, Timestamp: t, Type: NotificationType(*head.NotificationType), Body: body}
-	c, ok := notificationCodecs()[n.Type]
+	c, ok := notificationCodecs[n.Type]
 	if !ok {
 		n.Payload = &UnknownNotification{Type: *head.NotificationType, Raw: json.RawMessage(body)}
 		return n, nil
 	}
 	payload := reflect.New(c.typ)
 	rep := &report{op: string(n.Type), strict: strict}
-	r := bytes.NewReader(body)
-	d := newDecoder(r, rep)
+	d := newDecoder(bytes.NewReader(body), rep)
 	defer d.release()
 	err := d.start('{', "a notification object")
 	if err == nil {
@@ -95,16 +93,10 @@ func decodeNotification(id string, t time.Time, body []byte, strict bool) (*Noti
 }
 
 // notificationCodecs are the decoders of the payload types, by notification type.
-var notificationCodecs = sync.OnceValue(func() map[NotificationType]*codec {
-	m := map[NotificationType]*codec{}
-	for nt, t := range map[NotificationType]reflect.Type{
-		NotificationTypeConnectionCreated:   reflect.TypeFor[ConnectionCreatedNotificationPayload](),
-		NotificationTypeConnectionUpdated:   reflect.TypeFor[ConnectionUpdatedNotificationPayload](),
-		NotificationTypeConnectionRefreshed: reflect.TypeFor[ConnectionRefreshedNotificationPayload](),
-		NotificationTypeConnectionDeleted:   reflect.TypeFor[ConnectionDeletedNotificationPayload](),
-		NotificationTypeConnectionError:     reflect.TypeFor[ConnectionErrorNotificationPayload](),
-	} {
-		m[nt] = codecOf(t)
-	}
-	return m
-})
+var notificationCodecs = map[NotificationType]*codec{
+	NotificationTypeConnectionCreated:   codecOf(reflect.TypeFor[ConnectionCreatedNotificationPayload]()),
+	NotificationTypeConnectionUpdated:   codecOf(reflect.TypeFor[ConnectionUpdatedNotificationPayload]()),
+	NotificationTypeConnectionRefreshed: codecOf(reflect.TypeFor[ConnectionRefreshedNotificationPayload]()),
+	NotificationTypeConnectionDeleted:   codecOf(reflect.TypeFor[ConnectionDeletedNotificationPayload]()),
+	NotificationTypeConnectionError:     codecOf(reflect.TypeFor[ConnectionErrorNotificationPayload]()),
+}

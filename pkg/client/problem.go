@@ -6,8 +6,6 @@ import (
 	"mime"
 	"strings"
 	"time"
-
-	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // String prints the fields that are set, as text for a log line: strings quoted (so the server's control
@@ -33,7 +31,11 @@ func (p Problem) String() string {
 	str("detail", p.Detail)
 	str("remedy", p.Remedy)
 	str("requestId", p.RequestID)
-	field("retryable", retryableText(p.Retryable))
+	retryable := "unset"
+	if p.Retryable != nil {
+		retryable = fmt.Sprint(*p.Retryable)
+	}
+	field("retryable", retryable)
 	if !p.RetryAfter.IsZero() {
 		field("retryAfter", p.RetryAfter.Format(time.RFC3339Nano))
 	}
@@ -65,13 +67,6 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-func retryableText(r *bool) string {
-	if r == nil {
-		return "unset"
-	}
-	return fmt.Sprint(*r)
-}
-
 // issueText prints an issue as "in name: detail (value v)".
 func issueText(is InputValidationIssue) string {
 	var b strings.Builder
@@ -99,7 +94,7 @@ func parseProblem(contentType string, body []byte) *Problem {
 		return nil
 	}
 	var p Problem
-	if jsonv2.Unmarshal(body, &p, v1Semantics) != nil && !salvageProblem(body, &p) {
+	if json.Unmarshal(body, &p) != nil && !salvageProblem(body, &p) {
 		return nil
 	}
 	if p.Type == "" && p.Title == "" && p.Status == 0 && p.Detail == "" && p.RequestID == "" {

@@ -34,13 +34,10 @@ func (k apiKey) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 // redact removes the key from s. Error strings and logs are built from server and transport messages, which
 // the SDK does not control; the key must never appear in them.
 func (k apiKey) redact(s string) string {
-	if k == nil {
+	if !k.contains(s) {
 		return s
 	}
-	if v := k().value; v != "" && strings.Contains(s, v) {
-		return strings.ReplaceAll(s, v, redacted)
-	}
-	return s
+	return strings.ReplaceAll(s, k().value, redacted)
 }
 
 // redactBytes is redact for a body: it returns b itself when the key is not in it.

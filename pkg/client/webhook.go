@@ -124,10 +124,7 @@ func (w *Webhook) Sign(id string, t time.Time, body []byte) string {
 
 func (w *Webhook) signature(id, timestamp string, body []byte) string {
 	mac := hmac.New(sha256.New, w.key().bytes)
-	mac.Write([]byte(id))
-	mac.Write([]byte{'.'})
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
+	mac.Write([]byte(id + "." + timestamp + "."))
 	mac.Write(body)
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
@@ -139,8 +136,9 @@ var webhookHeaders = [2][3]string{
 }
 
 // Verify checks that body and header are a notification signed with the Webhook's secret within the
-// tolerance, then decodes it. The svix-* headers are read unless only webhook-* ones are present. It accepts the request when any one of the space-separated signatures matches (compared in constant
-// time); entries of other versions than v1 are ignored.
+// tolerance, then decodes it. The svix-* headers are read unless only webhook-* ones are present. It accepts
+// the request when any one of the space-separated signatures matches (compared in constant time); entries of
+// other versions than v1 are ignored.
 //
 // The errors wrap ErrWebhookMissingHeader, ErrWebhookMalformedHeader, ErrWebhookTimestamp,
 // ErrWebhookSignature or ErrWebhookMalformedBody. Nothing of the body is trusted before the signature is
