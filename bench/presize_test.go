@@ -65,7 +65,7 @@ func presizedV1(r io.Reader, contentLength int64) ([]client.Connection, error) {
 func BenchmarkPresized(b *testing.B) {
 	body := fixture.ListJSON(listSize)
 	v1opts := jsonv1.DefaultOptionsV1()
-	// The options pkg/client decodes with (pkg/client/decoder.go): the v1 options that change results for these models.
+	// The v1 options that change json v2's results for these models (encoding/json's semantics, selected).
 	sel := jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true),
 		jsonv1.MergeWithLegacySemantics(true), jsonv1.ParseTimeWithLooseRFC3339(true),
 		jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
