@@ -130,8 +130,12 @@ func TestDecodeErrorHoldsTheBody(t *testing.T) {
 		c, _ := rawClient(t, ts)
 		_, err := c.Connections.Get(context.Background(), client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "c"})
 		var decErr *client.DecodeError
+		if !errors.As(err, &decErr) {
+			t.Errorf("err = %v, want a *DecodeError", err)
+			continue
+		}
 		want := tc.body[:min(len(tc.body), 64<<10)]
-		if !errors.As(err, &decErr) || string(decErr.Body) != want || decErr.Pointer != tc.pointer {
+		if string(decErr.Body) != want || decErr.Pointer != tc.pointer {
 			t.Errorf("err = %v with %d bytes of body, want the first %d bytes of the %d-byte body and the pointer %s",
 				err, len(decErr.Body), len(want), len(tc.body), tc.pointer)
 		}
