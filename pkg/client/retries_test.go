@@ -301,3 +301,15 @@ func TestUnsendableRequestIsRefusedBeforeSending(t *testing.T) {
 		t.Errorf("a valid header value was refused: %v", err)
 	}
 }
+
+// MaxElapsedTime applies only with RetryBackoff: WithoutRetries leaves the single attempt to the context and
+// WithTimeout, however short the configured MaxElapsedTime.
+func TestMaxElapsedTimeDoesNotApplyWithoutRetries(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", connJSON) })
+	rc := fastRetries()
+	rc.MaxElapsedTime = time.Nanosecond // over before the attempt starts
+	c := api.newClient(t, client.WithRetryConfig(rc), client.WithoutRetries())
+	if _, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "conn-1"}); err != nil {
+		t.Fatalf("Get without retries: %v; MaxElapsedTime must not bound it", err)
+	}
+}
