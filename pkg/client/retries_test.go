@@ -313,3 +313,20 @@ func TestMaxElapsedTimeDoesNotApplyWithoutRetries(t *testing.T) {
 		t.Fatalf("Get without retries: %v; MaxElapsedTime must not bound it", err)
 	}
 }
+
+// WithResponseInto holds the last reply the call received: a later attempt that got none (a reset connection)
+// does not erase it.
+func TestResponseIntoKeepsTheLastReply(t *testing.T) {
+	api := newFakeAPI(t, sequence(status(503), reset))
+	rc := fastRetries()
+	rc.MaxAttempts = 2
+	var last *http.Response
+	_, err := api.newClient(t, client.WithRetryConfig(rc)).Connections.Get(bg, getReq(), client.WithResponseInto(&last))
+	var connErr *client.ConnectionError
+	if !errors.As(err, &connErr) || connErr.Attempts != 2 {
+		t.Fatalf("%v; want a *ConnectionError after 2 attempts", err)
+	}
+	if last == nil || last.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("WithResponseInto: %+v; want the 503 of the first attempt", last)
+	}
+}
