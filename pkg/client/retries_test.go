@@ -330,3 +330,16 @@ func TestResponseIntoKeepsTheLastReply(t *testing.T) {
 		t.Errorf("WithResponseInto: %+v; want the 503 of the first attempt", last)
 	}
 }
+
+// MaxElapsedTime bounds the attempt in flight also under a longer WithTimeout: whichever ends first cuts it.
+func TestMaxElapsedTimeCutsAnAttemptUnderALongerTimeout(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", connJSON) })
+	rc := fastRetries()
+	rc.MaxElapsedTime = time.Nanosecond // over before the attempt starts
+	c := api.newClient(t, client.WithRetryConfig(rc), client.WithTimeout(time.Hour))
+	_, err := c.Connections.Get(bg, getReq())
+	var connErr *client.ConnectionError
+	if !errors.As(err, &connErr) || !connErr.Timeout || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%v; want a timed-out *ConnectionError: the call's MaxElapsedTime ends before WithTimeout", err)
+	}
+}
