@@ -284,6 +284,8 @@ func TestUnsendableRequestIsRefusedBeforeSending(t *testing.T) {
 	for name, edit := range map[string]func(*http.Request){
 		"scheme":       func(r *http.Request) { r.URL.Scheme = "ftp" },
 		"header name":  func(r *http.Request) { r.Header["X Bad"] = []string{"v"} },
+		"empty name":   func(r *http.Request) { r.Header[""] = []string{"v"} },
+		"non-ASCII":    func(r *http.Request) { r.Header["X-Caf\u00e9"] = []string{"v"} },
 		"header value": func(r *http.Request) { r.Header.Set("X-Trace", "a\nb") },
 		"DEL in value": func(r *http.Request) { r.Header.Set("X-Trace", "a\x7fb") },
 	} {
