@@ -229,3 +229,25 @@ func TestPerCallOptionsDoNotLeak(t *testing.T) {
 		t.Errorf("call options leaked into the next call: %v", reqs[1].Header)
 	}
 }
+
+// A success body that echoes the key and fails to decode, at a member named by the key, gives a *DecodeError
+// none of whose fields holds the key: not Body, not Pointer, not Err (whose message quotes the pointer).
+func TestDecodeErrorNeverHoldsTheKey(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		reply(w, 200, "application/json", `{"id":"conn-1","`+testKey+`": tru}`)
+	})
+	_, err := api.newClient(t).Connections.Get(bg, getReq())
+	var decErr *client.DecodeError
+	if !errors.As(err, &decErr) {
+		t.Fatalf("%v; want a *DecodeError", err)
+	}
+	for name, s := range map[string]string{"Body": string(decErr.Body), "Pointer": decErr.Pointer,
+		"Err": decErr.Err.Error(), "Error()": decErr.Error()} {
+		if strings.Contains(s, testKey) {
+			t.Errorf("DecodeError.%s holds the key: %s", name, s)
+		}
+	}
+	if !strings.Contains(string(decErr.Body), `"[REDACTED]": tru`) || decErr.Pointer != "/[REDACTED]" {
+		t.Errorf("Body %q, Pointer %q; want the body and the pointer with the key redacted", decErr.Body, decErr.Pointer)
+	}
+}
