@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -247,7 +248,63 @@ func TestGenerateIsNotIdempotent(t *testing.T) {
 			t.Fatalf("a request never written may be retried: %v", err)
 		}
 	})
+	t.Run("TLS handshake failure retried", func(t *testing.T) {
+		// The connection is dialed, then closed before TLS is up: the request was never written.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		go func() {
+			for {
+				conn, err := l.Accept()
+				if err != nil {
+					return
+				}
+				conn.Close()
+			}
+		}()
+		rc := fastRetries()
+		rc.MaxAttempts = 3
+		c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL("https://"+l.Addr().String()+"/v1"), client.WithRetryConfig(rc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Connections.Generate(bg, genReq)
+		var ce *client.ConnectionError
+		if !errors.As(err, &ce) || ce.Attempts != 3 {
+			t.Fatalf("a request never written may be retried: %v", err)
+		}
+	})
+	// An HTTPDoer that is not net/http's reports no progress to the SDK's trace: the error's type alone says
+	// that the request was never written.
+	for name, cause := range map[string]error{
+		"dial":          &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")},
+		"proxy connect": &net.OpError{Op: "proxyconnect", Net: "tcp", Err: errors.New("connection refused")},
+		"DNS":           &net.DNSError{Err: "server misbehaving", Name: "api.example", IsTemporary: true},
+	} {
+		t.Run(name+" from an opaque doer retried", func(t *testing.T) {
+			rc := fastRetries()
+			rc.MaxAttempts = 3
+			doer := doerFunc(func(*http.Request) (*http.Response, error) { return nil, fmt.Errorf("opaque: %w", cause) })
+			c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL("https://api.example/v1"),
+				client.WithRetryConfig(rc), client.WithHTTPClient(doer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Connections.Generate(bg, genReq)
+			var ce *client.ConnectionError
+			if !errors.As(err, &ce) || ce.Attempts != 3 {
+				t.Fatalf("a request never written may be retried: %v", err)
+			}
+		})
+	}
 }
+
+// doerFunc is an HTTPDoer that is a function.
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }
 
 func TestOptionsApplyToEveryAttempt(t *testing.T) {
 	api := newFakeAPI(t, sequence(status(503), ok))
