@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -400,5 +401,26 @@ func TestMaxElapsedTimeCutsAnAttemptUnderALongerTimeout(t *testing.T) {
 	var connErr *client.ConnectionError
 	if !errors.As(err, &connErr) || !connErr.Timeout || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("%v; want a timed-out *ConnectionError: the call's MaxElapsedTime ends before WithTimeout", err)
+	}
+}
+
+// MaxElapsedTime ends the call while an error reply is being read: the error says so, matches
+// context.DeadlineExceeded, and still holds the reply read so far.
+func TestMaxElapsedTimeWhileReadingAnErrorBody(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", "10000")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(strings.Repeat("x", 100)))
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done() // the rest never comes
+	})
+	rc := fastRetries()
+	rc.MaxElapsedTime = 200 * time.Millisecond
+	_, err := api.newClient(t, client.WithRetryConfig(rc)).Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &apiErr) || apiErr.StatusCode != 502 || len(apiErr.Body) != 100 ||
+		!strings.Contains(err.Error(), "MaxElapsedTime") {
+		t.Fatalf("err = %v; want DeadlineExceeded, naming MaxElapsedTime, and the 502 with its 100 bytes", err)
 	}
 }
