@@ -424,3 +424,23 @@ func TestMaxElapsedTimeWhileReadingAnErrorBody(t *testing.T) {
 		t.Fatalf("err = %v; want DeadlineExceeded, naming MaxElapsedTime, and the 502 with its 100 bytes", err)
 	}
 }
+
+// A body that breaks off just after its limit's last byte (when the SDK checks that nothing more follows) is a
+// connection that broke off, retried like one; it is not a malformed body.
+func TestBodyBrokenOffAtItsLimitIsRetried(t *testing.T) {
+	api := newFakeAPI(t, sequence(func(w http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+			strconv.Itoa(len(connJSON)+100) + "\r\n\r\n" + connJSON)
+		_ = buf.Flush()
+		_ = conn.(*net.TCPConn).SetLinger(0)
+		_ = conn.Close()
+	}, ok))
+	conn, err := api.newClient(t).Connections.Get(bg, getReq(), client.WithMaxResponseBytes(int64(len(connJSON))))
+	if err != nil || conn.ID != "conn-1" || len(api.requests()) != 2 {
+		t.Fatalf("%v after %d requests; want the retry's connection", err, len(api.requests()))
+	}
+}
