@@ -195,3 +195,17 @@ func TestDecodeErrorsInBothModes(t *testing.T) {
 		t.Errorf("an object for a list: %v, want a DecodeError", err)
 	}
 }
+
+// A list element whose id is the empty string is left out and reported, like one whose id is absent or null:
+// one issue, at its id.
+func TestListElementWithAnEmptyIDIsReported(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		reply(w, 200, "application/json", "["+strings.Replace(connJSON, `"id":"conn-1"`, `"id":""`, 1)+","+connJSON+"]")
+	})
+	var issues []client.DecodeIssue
+	list, err := api.newClient(t).Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"}, issuesOf(&issues))
+	want := []client.DecodeIssue{{Operation: "listConnections", Pointer: "/0/id", Kind: client.DecodeIssueInvalid, Raw: `""`}}
+	if err != nil || len(list) != 1 || list[0].ID != "conn-1" || !reflect.DeepEqual(issues, want) {
+		t.Fatalf("%d connections, %v, issues %v; want conn-1 alone and %v", len(list), err, issues, want)
+	}
+}
