@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -249,5 +250,35 @@ func TestDecodeErrorNeverHoldsTheKey(t *testing.T) {
 	}
 	if !strings.Contains(string(decErr.Body), `"[REDACTED]": tru`) || decErr.Pointer != "/[REDACTED]" {
 		t.Errorf("Body %q, Pointer %q; want the body and the pointer with the key redacted", decErr.Body, decErr.Pointer)
+	}
+}
+
+// A redirect that the caller's own policy stops is returned as an *APIError that does not claim the SDK
+// refused it: the SDK refuses only a request with a body, to another origin.
+func TestRedirectStoppedByTheCallersPolicyIsNotCalledRefused(t *testing.T) {
+	other := newFakeAPI(t, okHandler)
+	stop := client.WithHTTPClient(&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }})
+	for name, tc := range map[string]struct {
+		target string
+		call   func(c *client.Client) error
+	}{
+		"a request without a body, to another origin": {other.srv.URL, func(c *client.Client) error {
+			_, err := c.Connections.Get(bg, getReq())
+			return err
+		}},
+		"a request with a body, to the same origin": {"", func(c *client.Client) error {
+			_, err := c.Connections.Generate(bg, genReq)
+			return err
+		}},
+	} {
+		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+			w.Header().Set("Location", cmp.Or(tc.target, "http://"+r.Host)+"/v1/elsewhere")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		})
+		err := tc.call(api.newClient(t, stop))
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTemporaryRedirect || strings.Contains(err.Error(), "not following") {
+			t.Errorf("%s: %v; want a 307 *APIError that does not say the SDK refused it", name, err)
+		}
 	}
 }
