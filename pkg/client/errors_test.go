@@ -216,3 +216,34 @@ func TestProblemPrintsAsText(t *testing.T) {
 		}
 	}
 }
+
+// APIError.Header shows credential headers as [REDACTED] whatever they hold, and holds the key nowhere, not
+// even as a header's name.
+func TestAPIErrorHeaderHidesCredentials(t *testing.T) {
+	const key = "Echoed-Key-7f3a9" // a canonical header name, so that a server can send it as one
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Set-Cookie", "session=s3cr3t")
+		w.Header().Set("Authorization", "Bearer s3cr3t")
+		w.Header().Set(key, "1")
+		w.WriteHeader(http.StatusBadRequest)
+	})
+	c, err := client.New(client.WithAPIKey(key), client.WithServerURL(api.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("%v; want an *APIError", err)
+	}
+	for _, name := range []string{"Set-Cookie", "Authorization"} {
+		if v := apiErr.Header.Values(name); len(v) != 1 || v[0] != "[REDACTED]" {
+			t.Errorf("Header[%s] = %q, want [REDACTED]", name, v)
+		}
+	}
+	for name := range apiErr.Header {
+		if strings.Contains(name, key) {
+			t.Errorf("a header name holds the key: %q", name)
+		}
+	}
+}
