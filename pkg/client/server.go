@@ -129,7 +129,7 @@ func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.R
 
 // hasBody reports whether req sends a body.
 func hasBody(req *http.Request) bool {
-	return req.ContentLength > 0 || req.Body != nil && req.Body != http.NoBody
+	return req.GetBody != nil || req.ContentLength > 0 || req.Body != nil && req.Body != http.NoBody
 }
 
 // refusedRedirect returns the origin of the redirect target of resp when checkRedirect refused to follow it
