@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -280,5 +281,27 @@ func TestRedirectStoppedByTheCallersPolicyIsNotCalledRefused(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTemporaryRedirect || strings.Contains(err.Error(), "not following") {
 			t.Errorf("%s: %v; want a 307 *APIError that does not say the SDK refused it", name, err)
 		}
+	}
+}
+
+// net/http replays a 307's body from the request's GetBody: a request whose GetBody is set is one with a body,
+// kept from other origins, even when a request editor emptied its Body.
+func TestBodyReplayedFromGetBodyNeverGoesToAnotherOrigin(t *testing.T) {
+	other := newFakeAPI(t, okHandler)
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.srv.URL+"/v1/projects/p/connections:generate", http.StatusTemporaryRedirect)
+	})
+	empty := client.WithRequestEditor(func(_ context.Context, r *http.Request) error {
+		r.Body, r.ContentLength = http.NoBody, 0
+		return nil
+	})
+	_, err := api.newClient(t, client.WithoutRetries()).Connections.Generate(bg, genReq, empty)
+	for _, r := range other.requests() {
+		if r.Body != "" {
+			t.Fatalf("another origin received the body %q (err %v)", r.Body, err)
+		}
+	}
+	if len(other.requests()) != 0 {
+		t.Errorf("the redirect was followed: %v", err)
 	}
 }
