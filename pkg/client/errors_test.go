@@ -247,3 +247,26 @@ func TestAPIErrorHeaderHidesCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A problem whose redaction cannot keep it valid JSON is dropped, never kept with the key in it. Here the
+// key, escaped in the body (so not redacted there), is in the detail, and also a number in the context once
+// decoded (1.2345678e7 is 12345678): redacting the number would leave no valid JSON.
+func TestProblemThatCannotBeRedactedIsDropped(t *testing.T) {
+	const key = "12345678"
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		problem(w, http.StatusBadRequest, `{"title":"Bad Request","detail":"bad key \u0031\u0032\u0033\u0034\u0035\u0036\u0037\u0038",`+
+			`"context":{"n":1.2345678e7}}`)
+	})
+	c, err := client.New(client.WithAPIKey(key), client.WithServerURL(api.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("%v; want an *APIError", err)
+	}
+	if p := apiErr.Problem; p != nil && strings.Contains(fmt.Sprintf("%+v", *p), key) {
+		t.Errorf("the problem holds the key: %+v", *p)
+	}
+}
