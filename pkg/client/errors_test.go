@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -268,5 +269,18 @@ func TestProblemThatCannotBeRedactedIsDropped(t *testing.T) {
 	}
 	if p := apiErr.Problem; p != nil && strings.Contains(fmt.Sprintf("%+v", *p), key) {
 		t.Errorf("the problem holds the key: %+v", *p)
+	}
+}
+
+// Server text in an error's message is escaped, invalid UTF-8 included: a request ID header with a byte that
+// is not UTF-8 prints as \xff.
+func TestErrorEscapesInvalidUTF8(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header()["X-Request-Id"] = []string{"req\xff1"}
+		w.WriteHeader(http.StatusBadRequest)
+	})
+	_, err := api.newClient(t).Connections.Get(bg, getReq())
+	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), `(request req\xff1)`) {
+		t.Errorf("%q; want the request ID escaped, as req\\xff1", err)
 	}
 }
