@@ -178,3 +178,20 @@ func TestAllStalledBodyEndsWithTheTimeoutOrTheContext(t *testing.T) {
 		}
 	})
 }
+
+// RetryConfig.MaxElapsedTime bounds the retries before All's first connection, not the iteration: one that
+// has run out before the request is even sent cuts List's call (which it bounds whole), not All's stream.
+func TestMaxElapsedTimeDoesNotBoundAllsIteration(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { listOf(w, 3, "") })
+	rc := fastRetries()
+	rc.MaxElapsedTime = time.Nanosecond // over before the first attempt starts
+	c := api.newClient(t, client.WithRetryConfig(rc))
+	req := client.ListConnectionsRequest{ProjectIDOrName: "p"}
+	if ids, errs := collect(c.Connections.All(bg, req), 0); len(ids) != 3 || len(errs) != 0 {
+		t.Fatalf("All: ids %v, errors %v; want 3 connections", ids, errs)
+	}
+	var connErr *client.ConnectionError
+	if _, err := c.Connections.List(bg, req); !errors.As(err, &connErr) || !connErr.Timeout {
+		t.Fatalf("List: %v; want a timed-out *ConnectionError (the call's MaxElapsedTime)", err)
+	}
+}

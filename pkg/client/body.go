@@ -82,7 +82,7 @@ const tailWait = 50 * time.Millisecond
 // so that the attempt ends as a read the context cut would. All asks before each connection it yields: those
 // already buffered need no read that the context could cut.
 func (b *bodyReader) alive() error {
-	if b.readErr == nil && b.ctx != nil {
+	if b.readErr == nil {
 		b.readErr = b.ctx.Err()
 	}
 	return b.readErr

@@ -96,12 +96,10 @@ func (r *run) loop(ctx context.Context) error {
 			return o.err
 		}
 		r.hookRetry(ctx, n, d, o.err)
-		timer := time.NewTimer(d.wait)
-		select {
+		select { // since Go 1.23 a timer nothing refers to is collected, stopped or not
 		case <-ctx.Done():
-			timer.Stop()
 			return fmt.Errorf("ampersand: %s: %w while waiting to retry; last attempt: %w", r.op.id, ctx.Err(), r.last)
-		case <-timer.C:
+		case <-time.After(d.wait):
 		}
 	}
 }

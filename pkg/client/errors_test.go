@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ampersand-sdk/ampersand-go/pkg/client"
 )
@@ -214,5 +215,72 @@ func TestProblemPrintsAsText(t *testing.T) {
 				t.Errorf("%s of %T = %s", verb, v, got)
 			}
 		}
+	}
+}
+
+// APIError.Header shows credential headers as [REDACTED] whatever they hold, and holds the key nowhere, not
+// even as a header's name.
+func TestAPIErrorHeaderHidesCredentials(t *testing.T) {
+	const key = "Echoed-Key-7f3a9" // a canonical header name, so that a server can send it as one
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Set-Cookie", "session=s3cr3t")
+		w.Header().Set("Authorization", "Bearer s3cr3t")
+		w.Header().Set(key, "1")
+		w.WriteHeader(http.StatusBadRequest)
+	})
+	c, err := client.New(client.WithAPIKey(key), client.WithServerURL(api.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("%v; want an *APIError", err)
+	}
+	for _, name := range []string{"Set-Cookie", "Authorization"} {
+		if v := apiErr.Header.Values(name); len(v) != 1 || v[0] != "[REDACTED]" {
+			t.Errorf("Header[%s] = %q, want [REDACTED]", name, v)
+		}
+	}
+	for name := range apiErr.Header {
+		if strings.Contains(name, key) {
+			t.Errorf("a header name holds the key: %q", name)
+		}
+	}
+}
+
+// A problem whose redaction cannot keep it valid JSON is dropped, never kept with the key in it. Here the
+// key, escaped in the body (so not redacted there), is in the detail, and also a number in the context once
+// decoded (1.2345678e7 is 12345678): redacting the number would leave no valid JSON.
+func TestProblemThatCannotBeRedactedIsDropped(t *testing.T) {
+	const key = "12345678"
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		problem(w, http.StatusBadRequest, `{"title":"Bad Request","detail":"bad key \u0031\u0032\u0033\u0034\u0035\u0036\u0037\u0038",`+
+			`"context":{"n":1.2345678e7}}`)
+	})
+	c, err := client.New(client.WithAPIKey(key), client.WithServerURL(api.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("%v; want an *APIError", err)
+	}
+	if p := apiErr.Problem; p != nil && strings.Contains(fmt.Sprintf("%+v", *p), key) {
+		t.Errorf("the problem holds the key: %+v", *p)
+	}
+}
+
+// Server text in an error's message is escaped, invalid UTF-8 included: a request ID header with a byte that
+// is not UTF-8 prints as \xff.
+func TestErrorEscapesInvalidUTF8(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header()["X-Request-Id"] = []string{"req\xff1"}
+		w.WriteHeader(http.StatusBadRequest)
+	})
+	_, err := api.newClient(t).Connections.Get(bg, getReq())
+	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), `(request req\xff1)`) {
+		t.Errorf("%q; want the request ID escaped, as req\\xff1", err)
 	}
 }

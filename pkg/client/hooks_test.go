@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,5 +78,34 @@ func TestPanicInARetryHookEndsTheCall(t *testing.T) {
 	}
 	if len(ends) != 1 || ends[0] == nil {
 		t.Errorf("CallEnd ran with %v; want once, with an error", ends)
+	}
+}
+
+// Call.DecodeIssues are those of the call's success body: the issues of a body that broke off (a connection
+// reset mid-body, retried) do not outlive it, even when the retry ends the call with an *APIError.
+func TestDecodeIssuesOfABrokenBodyAreDropped(t *testing.T) {
+	api := newFakeAPI(t, sequence(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		// A wrong type (an issue), then the connection breaks off within the body.
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n" +
+			`{"id":"conn-1","provider":5,"projectId":"p`)
+		_ = buf.Flush()
+		_ = conn.(*net.TCPConn).SetLinger(0)
+		_ = conn.Close()
+	}, status(404)))
+	var issues []client.DecodeIssue
+	ended := false
+	_, err := api.newClient(t).Connections.Get(bg, getReq(), client.WithHooks(client.Hooks{
+		CallEnd: func(_ context.Context, call *client.Call, _ error) { ended, issues = true, call.DecodeIssues },
+	}))
+	if !errors.Is(err, client.ErrNotFound) || !ended {
+		t.Fatalf("%v (CallEnd run: %v); want the 404 of the retry", err, ended)
+	}
+	if len(issues) != 0 {
+		t.Errorf("Call.DecodeIssues = %v; want none: the broken body is not the call's", issues)
 	}
 }

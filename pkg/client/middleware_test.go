@@ -133,3 +133,29 @@ func TestMiddlewareErrorKeepsTheKeyRedacted(t *testing.T) {
 		t.Errorf("error %q does not show where the key was", err)
 	}
 }
+
+// closeRecorder is a response body that records whether it was closed.
+type closeRecorder struct {
+	io.Reader
+	closed bool
+}
+
+func (b *closeRecorder) Close() error { b.closed = true; return nil }
+
+// A middleware (or HTTPDoer) that returns a response together with an error has its response body closed:
+// the call ends with the error, and leaks no body (net/http's Client.Do never does this; hand-written ones may).
+func TestMiddlewareResponseWithAnErrorIsClosed(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", connJSON) })
+	body := &closeRecorder{Reader: strings.NewReader(connJSON)}
+	broken := func(req *http.Request, next client.MiddlewareNext) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: body, Header: http.Header{}, Request: req}, errors.New("middleware failed")
+	}
+	_, err := api.newClient(t, client.WithoutRetries(), client.WithMiddleware(broken)).Connections.Get(bg, getReq())
+	var connErr *client.ConnectionError
+	if !errors.As(err, &connErr) {
+		t.Fatalf("%v; want the middleware's error as a *ConnectionError", err)
+	}
+	if !body.closed {
+		t.Error("the response returned with the error was not closed")
+	}
+}

@@ -3,10 +3,12 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,7 +249,63 @@ func TestGenerateIsNotIdempotent(t *testing.T) {
 			t.Fatalf("a request never written may be retried: %v", err)
 		}
 	})
+	t.Run("TLS handshake failure retried", func(t *testing.T) {
+		// The connection is dialed, then closed before TLS is up: the request was never written.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		go func() {
+			for {
+				conn, err := l.Accept()
+				if err != nil {
+					return
+				}
+				conn.Close()
+			}
+		}()
+		rc := fastRetries()
+		rc.MaxAttempts = 3
+		c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL("https://"+l.Addr().String()+"/v1"), client.WithRetryConfig(rc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Connections.Generate(bg, genReq)
+		var ce *client.ConnectionError
+		if !errors.As(err, &ce) || ce.Attempts != 3 {
+			t.Fatalf("a request never written may be retried: %v", err)
+		}
+	})
+	// An HTTPDoer that is not net/http's reports no progress to the SDK's trace: the error's type alone says
+	// that the request was never written.
+	for name, cause := range map[string]error{
+		"dial":          &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")},
+		"proxy connect": &net.OpError{Op: "proxyconnect", Net: "tcp", Err: errors.New("connection refused")},
+		"DNS":           &net.DNSError{Err: "server misbehaving", Name: "api.example", IsTemporary: true},
+	} {
+		t.Run(name+" from an opaque doer retried", func(t *testing.T) {
+			rc := fastRetries()
+			rc.MaxAttempts = 3
+			doer := doerFunc(func(*http.Request) (*http.Response, error) { return nil, fmt.Errorf("opaque: %w", cause) })
+			c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL("https://api.example/v1"),
+				client.WithRetryConfig(rc), client.WithHTTPClient(doer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Connections.Generate(bg, genReq)
+			var ce *client.ConnectionError
+			if !errors.As(err, &ce) || ce.Attempts != 3 {
+				t.Fatalf("a request never written may be retried: %v", err)
+			}
+		})
+	}
 }
+
+// doerFunc is an HTTPDoer that is a function.
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }
 
 func TestOptionsApplyToEveryAttempt(t *testing.T) {
 	api := newFakeAPI(t, sequence(status(503), ok))
@@ -284,6 +342,8 @@ func TestUnsendableRequestIsRefusedBeforeSending(t *testing.T) {
 	for name, edit := range map[string]func(*http.Request){
 		"scheme":       func(r *http.Request) { r.URL.Scheme = "ftp" },
 		"header name":  func(r *http.Request) { r.Header["X Bad"] = []string{"v"} },
+		"empty name":   func(r *http.Request) { r.Header[""] = []string{"v"} },
+		"non-ASCII":    func(r *http.Request) { r.Header["X-Caf\u00e9"] = []string{"v"} },
 		"header value": func(r *http.Request) { r.Header.Set("X-Trace", "a\nb") },
 		"DEL in value": func(r *http.Request) { r.Header.Set("X-Trace", "a\x7fb") },
 	} {
@@ -299,5 +359,88 @@ func TestUnsendableRequestIsRefusedBeforeSending(t *testing.T) {
 		return nil
 	})); err != nil {
 		t.Errorf("a valid header value was refused: %v", err)
+	}
+}
+
+// MaxElapsedTime applies only with RetryBackoff: WithoutRetries leaves the single attempt to the context and
+// WithTimeout, however short the configured MaxElapsedTime.
+func TestMaxElapsedTimeDoesNotApplyWithoutRetries(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", connJSON) })
+	rc := fastRetries()
+	rc.MaxElapsedTime = time.Nanosecond // over before the attempt starts
+	c := api.newClient(t, client.WithRetryConfig(rc), client.WithoutRetries())
+	if _, err := c.Connections.Get(bg, client.GetConnectionRequest{ProjectIDOrName: "p", ConnectionID: "conn-1"}); err != nil {
+		t.Fatalf("Get without retries: %v; MaxElapsedTime must not bound it", err)
+	}
+}
+
+// WithResponseInto holds the last reply the call received: a later attempt that got none (a reset connection)
+// does not erase it.
+func TestResponseIntoKeepsTheLastReply(t *testing.T) {
+	api := newFakeAPI(t, sequence(status(503), reset))
+	rc := fastRetries()
+	rc.MaxAttempts = 2
+	var last *http.Response
+	_, err := api.newClient(t, client.WithRetryConfig(rc)).Connections.Get(bg, getReq(), client.WithResponseInto(&last))
+	var connErr *client.ConnectionError
+	if !errors.As(err, &connErr) || connErr.Attempts != 2 {
+		t.Fatalf("%v; want a *ConnectionError after 2 attempts", err)
+	}
+	if last == nil || last.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("WithResponseInto: %+v; want the 503 of the first attempt", last)
+	}
+}
+
+// MaxElapsedTime bounds the attempt in flight also under a longer WithTimeout: whichever ends first cuts it.
+func TestMaxElapsedTimeCutsAnAttemptUnderALongerTimeout(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", connJSON) })
+	rc := fastRetries()
+	rc.MaxElapsedTime = time.Nanosecond // over before the attempt starts
+	c := api.newClient(t, client.WithRetryConfig(rc), client.WithTimeout(time.Hour))
+	_, err := c.Connections.Get(bg, getReq())
+	var connErr *client.ConnectionError
+	if !errors.As(err, &connErr) || !connErr.Timeout || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%v; want a timed-out *ConnectionError: the call's MaxElapsedTime ends before WithTimeout", err)
+	}
+}
+
+// MaxElapsedTime ends the call while an error reply is being read: the error says so, matches
+// context.DeadlineExceeded, and still holds the reply read so far.
+func TestMaxElapsedTimeWhileReadingAnErrorBody(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", "10000")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(strings.Repeat("x", 100)))
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done() // the rest never comes
+	})
+	rc := fastRetries()
+	rc.MaxElapsedTime = 200 * time.Millisecond
+	_, err := api.newClient(t, client.WithRetryConfig(rc)).Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &apiErr) || apiErr.StatusCode != 502 || len(apiErr.Body) != 100 ||
+		!strings.Contains(err.Error(), "MaxElapsedTime") {
+		t.Fatalf("err = %v; want DeadlineExceeded, naming MaxElapsedTime, and the 502 with its 100 bytes", err)
+	}
+}
+
+// A body that breaks off just after its limit's last byte (when the SDK checks that nothing more follows) is a
+// connection that broke off, retried like one; it is not a malformed body.
+func TestBodyBrokenOffAtItsLimitIsRetried(t *testing.T) {
+	api := newFakeAPI(t, sequence(func(w http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+			strconv.Itoa(len(connJSON)+100) + "\r\n\r\n" + connJSON)
+		_ = buf.Flush()
+		_ = conn.(*net.TCPConn).SetLinger(0)
+		_ = conn.Close()
+	}, ok))
+	conn, err := api.newClient(t).Connections.Get(bg, getReq(), client.WithMaxResponseBytes(int64(len(connJSON))))
+	if err != nil || conn.ID != "conn-1" || len(api.requests()) != 2 {
+		t.Fatalf("%v after %d requests; want the retry's connection", err, len(api.requests()))
 	}
 }

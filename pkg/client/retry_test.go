@@ -84,6 +84,10 @@ func TestDecide(t *testing.T) {
 		{"per-attempt timeout retried", nil, with(func(a *outcome) { a.err = context.DeadlineExceeded; a.timedOut = true; a.maybeSent = true }), true, 0},
 		{"connection errors off", func(rc *RetryConfig) { rc.RetryConnectionErrors = false }, with(func(a *outcome) { a.err = dial }), false, 0},
 		{"bad certificate never", nil, with(func(a *outcome) { a.err = &url.Error{Err: x509.UnknownAuthorityError{}} }), false, 0},
+		{"certificate for another host never", nil, with(func(a *outcome) { a.err = &url.Error{Err: x509.HostnameError{Host: "h"}} }), false, 0},
+		{"expired certificate never", nil, with(func(a *outcome) {
+			a.err = &url.Error{Err: x509.CertificateInvalidError{Reason: x509.Expired}}
+		}), false, 0},
 		{"redirect loop never", nil, with(func(a *outcome) { a.err = errTooManyRedirects }), false, 0},
 		{"NXDOMAIN never", nil, with(func(a *outcome) { a.err = &net.DNSError{Err: "no such host", IsNotFound: true} }), false, 0},
 

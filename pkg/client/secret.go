@@ -45,7 +45,7 @@ func (k apiKey) redactBytes(b []byte) []byte {
 	if k == nil {
 		return b
 	}
-	if kb := k().bytes; len(kb) > 0 && bytes.Contains(b, kb) {
+	if kb := k().bytes; bytes.Contains(b, kb) {
 		return bytes.ReplaceAll(b, kb, []byte(redacted))
 	}
 	return b

@@ -2,6 +2,8 @@ package client_test
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -227,5 +229,79 @@ func TestPerCallOptionsDoNotLeak(t *testing.T) {
 	}
 	if reqs[1].Header.Get("X-Call") != "" || reqs[1].Header.Get("X-Client") != "1" || reqs[1].Header.Get("X-Api-Key") != testKey {
 		t.Errorf("call options leaked into the next call: %v", reqs[1].Header)
+	}
+}
+
+// A success body that echoes the key and fails to decode, at a member named by the key, gives a *DecodeError
+// none of whose fields holds the key: not Body, not Pointer, not Err (whose message quotes the pointer).
+func TestDecodeErrorNeverHoldsTheKey(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		reply(w, 200, "application/json", `{"id":"conn-1","`+testKey+`": tru}`)
+	})
+	_, err := api.newClient(t).Connections.Get(bg, getReq())
+	var decErr *client.DecodeError
+	if !errors.As(err, &decErr) {
+		t.Fatalf("%v; want a *DecodeError", err)
+	}
+	for name, s := range map[string]string{"Body": string(decErr.Body), "Pointer": decErr.Pointer,
+		"Err": decErr.Err.Error(), "Error()": decErr.Error()} {
+		if strings.Contains(s, testKey) {
+			t.Errorf("DecodeError.%s holds the key: %s", name, s)
+		}
+	}
+	if !strings.Contains(string(decErr.Body), `"[REDACTED]": tru`) || decErr.Pointer != "/[REDACTED]" {
+		t.Errorf("Body %q, Pointer %q; want the body and the pointer with the key redacted", decErr.Body, decErr.Pointer)
+	}
+}
+
+// A redirect that the caller's own policy stops is returned as an *APIError that does not claim the SDK
+// refused it: the SDK refuses only a request with a body, to another origin.
+func TestRedirectStoppedByTheCallersPolicyIsNotCalledRefused(t *testing.T) {
+	other := newFakeAPI(t, okHandler)
+	stop := client.WithHTTPClient(&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }})
+	for name, tc := range map[string]struct {
+		target string
+		call   func(c *client.Client) error
+	}{
+		"a request without a body, to another origin": {other.srv.URL, func(c *client.Client) error {
+			_, err := c.Connections.Get(bg, getReq())
+			return err
+		}},
+		"a request with a body, to the same origin": {"", func(c *client.Client) error {
+			_, err := c.Connections.Generate(bg, genReq)
+			return err
+		}},
+	} {
+		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+			w.Header().Set("Location", cmp.Or(tc.target, "http://"+r.Host)+"/v1/elsewhere")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		})
+		err := tc.call(api.newClient(t, stop))
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTemporaryRedirect || strings.Contains(err.Error(), "not following") {
+			t.Errorf("%s: %v; want a 307 *APIError that does not say the SDK refused it", name, err)
+		}
+	}
+}
+
+// net/http replays a 307's body from the request's GetBody: a request whose GetBody is set is one with a body,
+// kept from other origins, even when a request editor emptied its Body.
+func TestBodyReplayedFromGetBodyNeverGoesToAnotherOrigin(t *testing.T) {
+	other := newFakeAPI(t, okHandler)
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.srv.URL+"/v1/projects/p/connections:generate", http.StatusTemporaryRedirect)
+	})
+	empty := client.WithRequestEditor(func(_ context.Context, r *http.Request) error {
+		r.Body, r.ContentLength = http.NoBody, 0
+		return nil
+	})
+	_, err := api.newClient(t, client.WithoutRetries()).Connections.Generate(bg, genReq, empty)
+	for _, r := range other.requests() {
+		if r.Body != "" {
+			t.Fatalf("another origin received the body %q (err %v)", r.Body, err)
+		}
+	}
+	if len(other.requests()) != 0 {
+		t.Errorf("the redirect was followed: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -193,5 +194,34 @@ func TestDecodeErrorsInBothModes(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", `{"items":[]}`) })
 	if _, err := api.newClient(t).Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"}); !errors.As(err, new(*client.DecodeError)) {
 		t.Errorf("an object for a list: %v, want a DecodeError", err)
+	}
+}
+
+// A list element whose id is the empty string is left out and reported, like one whose id is absent or null:
+// one issue, at its id.
+func TestListElementWithAnEmptyIDIsReported(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		reply(w, 200, "application/json", "["+strings.Replace(connJSON, `"id":"conn-1"`, `"id":""`, 1)+","+connJSON+"]")
+	})
+	var issues []client.DecodeIssue
+	list, err := api.newClient(t).Connections.List(bg, client.ListConnectionsRequest{ProjectIDOrName: "p"}, issuesOf(&issues))
+	want := []client.DecodeIssue{{Operation: "listConnections", Pointer: "/0/id", Kind: client.DecodeIssueInvalid, Raw: `""`}}
+	if err != nil || len(list) != 1 || list[0].ID != "conn-1" || !reflect.DeepEqual(issues, want) {
+		t.Fatalf("%d connections, %v, issues %v; want conn-1 alone and %v", len(list), err, issues, want)
+	}
+}
+
+// Names match as encoding/json matches them, exactly or else case-insensitively, and an empty array decodes
+// to an empty slice, not nil: the decoded connection is encoding/json's.
+func TestDecodingAgreesWithEncodingJSON(t *testing.T) {
+	body := strings.Replace(connJSON, `"provider":"salesforce"`, `"Provider":"salesforce","oauth2AuthorizationCode":{"scopes":[]}`, 1)
+	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, 200, "application/json", body) })
+	conn, err := api.newClient(t).Connections.Get(bg, getReq())
+	var want client.Connection
+	if jerr := json.Unmarshal([]byte(body), &want); err != nil || jerr != nil {
+		t.Fatalf("%v, %v", err, jerr)
+	}
+	if !reflect.DeepEqual(*conn, want) || conn.Provider != "salesforce" || conn.OAuth2AuthorizationCode.Scopes == nil {
+		t.Errorf("decoded %+v\nencoding/json %+v", *conn, want)
 	}
 }
