@@ -228,15 +228,7 @@ func TestAPIErrorHeaderHidesCredentials(t *testing.T) {
 		w.Header().Set(key, "1")
 		w.WriteHeader(http.StatusBadRequest)
 	})
-	c, err := client.New(client.WithAPIKey(key), client.WithServerURL(api.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Connections.Get(bg, getReq())
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("%v; want an *APIError", err)
-	}
+	apiErr := getAPIError(t, api, key)
 	for _, name := range []string{"Set-Cookie", "Authorization"} {
 		if v := apiErr.Header.Values(name); len(v) != 1 || v[0] != "[REDACTED]" {
 			t.Errorf("Header[%s] = %q, want [REDACTED]", name, v)
@@ -258,15 +250,7 @@ func TestProblemThatCannotBeRedactedIsDropped(t *testing.T) {
 		problem(w, http.StatusBadRequest, `{"title":"Bad Request","detail":"bad key \u0031\u0032\u0033\u0034\u0035\u0036\u0037\u0038",`+
 			`"context":{"n":1.2345678e7}}`)
 	})
-	c, err := client.New(client.WithAPIKey(key), client.WithServerURL(api.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Connections.Get(bg, getReq())
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("%v; want an *APIError", err)
-	}
+	apiErr := getAPIError(t, api, key)
 	if p := apiErr.Problem; p != nil && strings.Contains(fmt.Sprintf("%+v", *p), key) {
 		t.Errorf("the problem holds the key: %+v", *p)
 	}
@@ -283,4 +267,19 @@ func TestErrorEscapesInvalidUTF8(t *testing.T) {
 	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), `(request req\xff1)`) {
 		t.Errorf("%q; want the request ID escaped, as req\\xff1", err)
 	}
+}
+
+// getAPIError makes a Get with key against api, and returns its *APIError.
+func getAPIError(t *testing.T, api *fakeAPI, key string) *client.APIError {
+	t.Helper()
+	c, err := client.New(client.WithAPIKey(key), client.WithServerURL(api.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Get(bg, getReq())
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("%v; want an *APIError", err)
+	}
+	return apiErr
 }

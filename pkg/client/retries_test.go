@@ -237,17 +237,7 @@ func TestGenerateIsNotIdempotent(t *testing.T) {
 		}
 		addr := l.Addr().String()
 		l.Close() // nothing listens: every dial is refused
-		rc := fastRetries()
-		rc.MaxAttempts = 3
-		c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL("http://"+addr+"/v1"), client.WithRetryConfig(rc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Connections.Generate(bg, genReq)
-		var ce *client.ConnectionError
-		if !errors.As(err, &ce) || ce.Attempts != 3 {
-			t.Fatalf("a request never written may be retried: %v", err)
-		}
+		generateRetriedThrice(t, client.WithServerURL("http://"+addr+"/v1"))
 	})
 	t.Run("TLS handshake failure retried", func(t *testing.T) {
 		// The connection is dialed, then closed before TLS is up: the request was never written.
@@ -265,17 +255,7 @@ func TestGenerateIsNotIdempotent(t *testing.T) {
 				conn.Close()
 			}
 		}()
-		rc := fastRetries()
-		rc.MaxAttempts = 3
-		c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL("https://"+l.Addr().String()+"/v1"), client.WithRetryConfig(rc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Connections.Generate(bg, genReq)
-		var ce *client.ConnectionError
-		if !errors.As(err, &ce) || ce.Attempts != 3 {
-			t.Fatalf("a request never written may be retried: %v", err)
-		}
+		generateRetriedThrice(t, client.WithServerURL("https://"+l.Addr().String()+"/v1"))
 	})
 	// An HTTPDoer that is not net/http's reports no progress to the SDK's trace: the error's type alone says
 	// that the request was never written.
@@ -285,20 +265,26 @@ func TestGenerateIsNotIdempotent(t *testing.T) {
 		"DNS":           &net.DNSError{Err: "server misbehaving", Name: "api.example", IsTemporary: true},
 	} {
 		t.Run(name+" from an opaque doer retried", func(t *testing.T) {
-			rc := fastRetries()
-			rc.MaxAttempts = 3
 			doer := doerFunc(func(*http.Request) (*http.Response, error) { return nil, fmt.Errorf("opaque: %w", cause) })
-			c, err := client.New(client.WithAPIKey(testKey), client.WithServerURL("https://api.example/v1"),
-				client.WithRetryConfig(rc), client.WithHTTPClient(doer))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Connections.Generate(bg, genReq)
-			var ce *client.ConnectionError
-			if !errors.As(err, &ce) || ce.Attempts != 3 {
-				t.Fatalf("a request never written may be retried: %v", err)
-			}
+			generateRetriedThrice(t, client.WithServerURL("https://api.example/v1"), client.WithHTTPClient(doer))
 		})
+	}
+}
+
+// generateRetriedThrice checks that a generate whose request was never written is retried: with opts, it
+// fails with a *ConnectionError after its 3 attempts.
+func generateRetriedThrice(t *testing.T, opts ...client.Option) {
+	t.Helper()
+	rc := fastRetries()
+	rc.MaxAttempts = 3
+	c, err := client.New(append([]client.Option{client.WithAPIKey(testKey), client.WithRetryConfig(rc)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connections.Generate(bg, genReq)
+	var ce *client.ConnectionError
+	if !errors.As(err, &ce) || ce.Attempts != 3 {
+		t.Fatalf("a request never written may be retried: %v", err)
 	}
 }
 
