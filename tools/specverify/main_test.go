@@ -34,61 +34,38 @@ func TestOurSpecPasses(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	for _, w := range []string{
-		"ok   " + ourSpec + " is a valid OpenAPI 3.0.3 document", "allowed  security:", "ok   no drift from",
+	mustContain(t, out,
+		"ok   "+ourSpec+" is a valid OpenAPI 3.0.3 document", "allowed  security:", "ok   no drift from",
 		"\ncovered  listConnections GET /projects/{projectIdOrName}/connections [tagged Connection, path has /connections, schema Connection at response 200 application/json []]\n",
 		"\ncovered  oauthUpdate PATCH /projects/{projectIdOrName}/connections/{connectionId}:oauth-update [path has /connections]\n",
 		"\nexcluded getInstallation GET ",
 		" upstream connection operation(s) (tagged Connection, path has /connections, or uses schema Connection): ",
-		" covered by " + ourSpec + ", ",
+		" covered by "+ourSpec+", ",
 		" out of scope (listed in x-upstream-out-of-scope)\n",
-		"\nnote " + ourSpec + " also has oauthConnect, which is not counted above: upstream it is not tagged Connection," +
+		"\nnote "+ourSpec+" also has oauthConnect, which is not counted above: upstream it is not tagged Connection,"+
 			" its path has no /connections and it does not use schema Connection (the drift check compares it all the same)\n",
-	} {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
+	)
 }
 
 func TestBrokenSpecFailsNamingTheBreak(t *testing.T) {
-	src, err := os.ReadFile(ourSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken := strings.Replace(string(src), "      required: [id, createTime, group, consumer, projectId, provider, authScheme, status]",
-		"      required: [id, createTime, group, consumer, projectId, authScheme, status]", 1)
-	broken = strings.Replace(broken, "        - name: includeCreds\n", "        - name: includeCredentials\n", 1)
-	path := filepath.Join(t.TempDir(), "openapi.yaml")
-	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := editedSpec(t,
+		"      required: [id, createTime, group, consumer, projectId, provider, authScheme, status]",
+		"      required: [id, createTime, group, consumer, projectId, authScheme, status]",
+		"        - name: includeCreds\n", "        - name: includeCredentials\n")
 	code, out := runCmd("-spec", path, "-upstream", upstream(t))
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
-	for _, w := range []string{
+	mustContain(t, out,
 		"DRIFT    getConnection parameter query:includeCreds: missing here (upstream has it)",
 		"DRIFT    getConnection parameter query:includeCredentials: not upstream",
 		"DRIFT    getConnection response 200 application/json required provider: required upstream, optional here",
-	} {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
+	)
 }
 
 // An invalid example fails the check, with kin-openapi's message naming the path, operation and value.
 func TestInvalidSpecFailsNamingTheElement(t *testing.T) {
-	src, err := os.ReadFile(ourSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken := strings.Replace(string(src), "          example: ifExpired\n      responses:", "          example: sometimes\n      responses:", 1)
-	path := filepath.Join(t.TempDir(), "openapi.yaml")
-	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := editedSpec(t, "          example: ifExpired\n      responses:", "          example: sometimes\n      responses:")
 	code, out := runCmd("-spec", path, "-upstream", "/nonexistent")
 	if code != 1 || !strings.Contains(out, "invalid path /projects/{projectIdOrName}/connections/{connectionId}: invalid operation GET: invalid example") ||
 		!strings.Contains(out, `"sometimes"`) {
@@ -150,46 +127,59 @@ func TestNewUpstreamConnectionOperationsFail(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
-	for _, w := range []string{
+	mustContain(t, out,
 		"\nMISSING  listGroupLinks GET /projects/{projectIdOrName}/groups/{groupRef}/links [schema Connection at response 200 application/json [].link]: an upstream connection operation neither in our document nor in x-upstream-out-of-scope; add it, or list it there with why\n",
 		"\nMISSING  revokeTokens DELETE /connection-tokens [tagged Connection]: ",
 		"\nMISSING  rotateConnection POST /projects/{projectIdOrName}/connections/{connectionId}:rotate [path has /connections]: ",
-		"specverify: " + ourSpec + " leaves 3 of 16 upstream connection operation(s) unaccounted for, with 0 stale and 0 invalid out-of-scope entries",
+		"specverify: "+ourSpec+" leaves 3 of 16 upstream connection operation(s) unaccounted for, with 0 stale and 0 invalid out-of-scope entries",
 		"ok   no drift from", // the drift check still runs and passes
-	} {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
+	)
 }
 
 func TestStaleAndInvalidOutOfScopeEntriesFail(t *testing.T) {
-	src, err := os.ReadFile(ourSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const list = "x-upstream-out-of-scope:\n"
-	if !strings.Contains(string(src), list) {
-		t.Fatalf("%s has no %s", ourSpec, list)
-	}
-	broken := strings.Replace(string(src), list, list+
+	path := editedSpec(t, list, list+
 		"  - operation: getObjectMetadataForConnection\n    why: object metadata, not the connection itself\n"+
 		"  - operation: getConnection\n    why: in our document\n"+
-		"  - operation: listInstallations\n", 1)
-	path := filepath.Join(t.TempDir(), "openapi.yaml")
-	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		"  - operation: listInstallations\n")
 	code, out := runCmd("-spec", path, "-upstream", upstream(t))
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
-	for _, w := range []string{
+	mustContain(t, out,
 		"\nSTALE    getObjectMetadataForConnection: listed in x-upstream-out-of-scope but upstream's GET /projects/{projectIdOrName}/providers/{provider}/objects/{objectName}/metadata meets none of the rules (tagged Connection, path has /connections, uses schema Connection); remove the entry\n",
 		"\nSTALE    getConnection: listed in x-upstream-out-of-scope but our document has it; remove the entry\n",
 		"\nINVALID  x-upstream-out-of-scope[2] (listInstallations): `why` is empty: say why the operation is out of scope\n",
 		"with 2 stale and 1 invalid out-of-scope entries",
-	} {
+	)
+}
+
+// editedSpec writes a copy of our spec with each old, new pair replaced once, and returns its path. An old
+// text the spec does not hold fails the test: an edit that does not happen would test the unbroken spec.
+func editedSpec(t *testing.T, oldNew ...string) string {
+	t.Helper()
+	src, err := os.ReadFile(ourSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := string(src)
+	for i := 0; i+1 < len(oldNew); i += 2 {
+		if !strings.Contains(spec, oldNew[i]) {
+			t.Fatalf("%s has no %q", ourSpec, oldNew[i])
+		}
+		spec = strings.Replace(spec, oldNew[i], oldNew[i+1], 1)
+	}
+	path := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// mustContain fails the test for each of wants that out lacks.
+func mustContain(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
